@@ -55,6 +55,7 @@ CREATE TABLE IF NOT EXISTS auth.users (
 CREATE UNIQUE INDEX IF NOT EXISTS users_email_lower_key ON auth.users (lower(email)) WHERE email IS NOT NULL;
 -- Credentials are never readable by request roles.
 REVOKE ALL ON auth.users FROM anon, authenticated;
+GRANT ALL ON auth.users TO service_role;
 
 DO $$
 BEGIN

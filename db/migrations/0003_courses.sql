@@ -13,7 +13,7 @@ CREATE TABLE public.courses (
 
   -- Instructor (instructor_name is kept from the instructor's profile by a trigger)
   instructor_id uuid REFERENCES profiles(id),
-  instructor_name text NOT NULL,
+  instructor_name text NOT NULL DEFAULT '', -- always set by courses_set_instructor_name
 
   -- Categorisation
   category text NOT NULL,

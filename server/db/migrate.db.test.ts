@@ -17,7 +17,9 @@ describe('migrations', () => {
 
   it('refuses an applied migration whose file was edited', async () => {
     const files = readMigrations();
-    const edited = files.map((m, i) => (i === 1 ? { ...m, checksum: 'edited', sql: `${m.sql}\n-- edit` } : m));
+    const edited = files.map((m, i) =>
+      i === 1 ? { ...m, checksum: 'edited', sql: `${m.sql}\n-- edit` } : m,
+    );
     await expect(migrate(t.handle, { files: edited })).rejects.toThrow(MigrationError);
     await expect(migrate(t.handle, { files: edited })).rejects.toThrow(/edited after it was applied/);
   });
@@ -25,7 +27,12 @@ describe('migrations', () => {
   it('applies a new migration once, and rolls back a failing one entirely', async () => {
     const files = readMigrations();
     const next = String(files.length + 1).padStart(4, '0');
-    const good = { version: next, name: `${next}_probe`, checksum: 'c1', sql: 'CREATE TABLE private.probe (id int);' };
+    const good = {
+      version: next,
+      name: `${next}_probe`,
+      checksum: 'c1',
+      sql: 'CREATE TABLE private.probe (id int);',
+    };
     expect((await migrate(t.handle, { files: [...files, good] })).map((m) => m.name)).toEqual([good.name]);
     expect(await migrate(t.handle, { files: [...files, good] })).toEqual([]);
 
@@ -37,9 +44,9 @@ describe('migrations', () => {
       sql: 'CREATE TABLE private.half (id int); SELECT * FROM no_such_table;',
     };
     await expect(migrate(t.handle, { files: [...files, good, bad] })).rejects.toThrow(/0*\d+_broken failed/);
-    const { rows } = await sql<{ present: boolean }>`select to_regclass('private.half') is not null as present`.execute(
-      t.handle.kysely,
-    );
+    const { rows } = await sql<{
+      present: boolean;
+    }>`select to_regclass('private.half') is not null as present`.execute(t.handle.kysely);
     expect(rows[0]?.present).toBe(false);
   });
 
@@ -47,7 +54,12 @@ describe('migrations', () => {
     const files = readMigrations();
     const next = String(files.length + 1).padStart(4, '0');
     // A migration that fails if applied twice (CREATE TABLE without IF NOT EXISTS).
-    const probe = { version: next, name: `${next}_race`, checksum: 'r', sql: 'CREATE TABLE private.race (id int);' };
+    const probe = {
+      version: next,
+      name: `${next}_race`,
+      checksum: 'r',
+      sql: 'CREATE TABLE private.race (id int);',
+    };
     const results = await Promise.all([
       migrate(t.handle, { files: [...files, probe] }),
       migrate(t.handle, { files: [...files, probe] }),

@@ -121,7 +121,8 @@ export async function migrate(handle: DatabaseHandle, options: MigrateOptions = 
       }
       return pending;
     } finally {
-      if (handle.engine === 'postgres') await sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.execute(conn);
+      if (handle.engine === 'postgres')
+        await sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.execute(conn);
     }
   });
 }

@@ -10,8 +10,7 @@ import { migrate, readMigrations } from '../../server/db/migrate.ts';
 export const TEMPLATE_ENV = 'USEFULWRITER_TEST_TEMPLATE';
 
 export type TemplateInfo =
-  | { engine: 'pglite'; snapshotPath: string }
-  | { engine: 'postgres'; adminUrl: string; templateName: string };
+  { engine: 'pglite'; snapshotPath: string } | { engine: 'postgres'; adminUrl: string; templateName: string };
 
 /** Migrates one template per run (PGlite snapshot or PostgreSQL template database). */
 export default async function setup(project: TestProject) {
