@@ -2,7 +2,9 @@
 -- never by application code. Every function runs as the owner (SECURITY DEFINER) because the
 -- writer (a learner) may not read or write the rows it affects; each locks the parent row first,
 -- then recounts in a fresh statement so concurrent writers serialise and see each other's rows
--- (READ COMMITTED gives each statement a new snapshot).
+-- (READ COMMITTED gives each statement a new snapshot). The lock is FOR NO KEY UPDATE: the child
+-- insert's foreign-key check already holds FOR KEY SHARE on the parent, which FOR UPDATE would
+-- conflict with (two concurrent enrolments deadlocked that way).
 --
 -- Triggers in this file:
 --   course_lessons  AFTER I/U/D  -> section and course lesson_count/total_duration_minutes, enrolments' totals
@@ -20,7 +22,7 @@
 CREATE FUNCTION private.refresh_course_outline(p_course_id uuid) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 BEGIN
-  PERFORM 1 FROM public.courses WHERE id = p_course_id FOR UPDATE;
+  PERFORM 1 FROM public.courses WHERE id = p_course_id FOR NO KEY UPDATE;
   UPDATE public.course_sections s
      SET lesson_count = agg.lessons, total_duration_minutes = agg.minutes
     FROM (
@@ -71,7 +73,7 @@ DECLARE
   v_last record;
   v_pct int;
 BEGIN
-  SELECT * INTO e FROM public.enrollments WHERE id = p_enrollment_id FOR UPDATE;
+  SELECT * INTO e FROM public.enrollments WHERE id = p_enrollment_id FOR NO KEY UPDATE;
   IF NOT FOUND THEN RETURN; END IF;
 
   SELECT c.lesson_count INTO v_total FROM public.courses c WHERE c.id = e.course_id;
@@ -134,7 +136,7 @@ CREATE TRIGGER course_sections_counters AFTER DELETE OR UPDATE OF deleted_at ON 
 CREATE FUNCTION private.refresh_course_enrollment_stats(p_course_id uuid) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 BEGIN
-  PERFORM 1 FROM public.courses WHERE id = p_course_id FOR UPDATE;
+  PERFORM 1 FROM public.courses WHERE id = p_course_id FOR NO KEY UPDATE;
   UPDATE public.courses c
      SET enrollment_count = agg.total,
          completion_rate = CASE WHEN agg.total = 0 THEN 0 ELSE round(100.0 * agg.completed / agg.total, 2) END
@@ -146,7 +148,7 @@ END $$;
 CREATE FUNCTION private.refresh_profile_completions(p_user_id uuid) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 BEGIN
-  PERFORM 1 FROM public.profiles WHERE id = p_user_id FOR UPDATE;
+  PERFORM 1 FROM public.profiles WHERE id = p_user_id FOR NO KEY UPDATE;
   UPDATE public.profiles p
      SET courses_completed = (SELECT count(*) FROM public.enrollments e WHERE e.user_id = p_user_id AND e.is_completed)
    WHERE p.id = p_user_id;
@@ -240,7 +242,7 @@ CREATE TRIGGER lesson_progress_counters AFTER INSERT OR DELETE OR UPDATE OF stat
 CREATE FUNCTION private.refresh_course_rating(p_course_id uuid) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 BEGIN
-  PERFORM 1 FROM public.courses WHERE id = p_course_id FOR UPDATE;
+  PERFORM 1 FROM public.courses WHERE id = p_course_id FOR NO KEY UPDATE;
   UPDATE public.courses c
      SET total_reviews = agg.n, average_rating = agg.avg
     FROM (SELECT count(*)::int AS n, coalesce(round(avg(rating), 2), 0) AS avg
@@ -264,7 +266,7 @@ CREATE TRIGGER course_reviews_counters AFTER INSERT OR DELETE OR UPDATE OF ratin
 CREATE FUNCTION private.refresh_quiz_totals(p_quiz_id uuid) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 BEGIN
-  PERFORM 1 FROM public.quizzes WHERE id = p_quiz_id FOR UPDATE;
+  PERFORM 1 FROM public.quizzes WHERE id = p_quiz_id FOR NO KEY UPDATE;
   UPDATE public.quizzes q
      SET question_count = agg.n, total_points = agg.points
     FROM (SELECT count(*)::int AS n, coalesce(sum(points), 0)::int AS points

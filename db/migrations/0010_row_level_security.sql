@@ -440,8 +440,14 @@ CREATE POLICY promotional_codes_update_owner ON promotional_codes FOR UPDATE TO 
 GRANT SELECT ON ai_conversations TO authenticated;
 GRANT INSERT (course_id, lesson_id, context_type) ON ai_conversations TO authenticated;
 GRANT UPDATE (is_active, requires_human_review) ON ai_conversations TO authenticated;
-CREATE POLICY ai_conversations_select_reader ON ai_conversations FOR SELECT TO authenticated
-  USING (private.can_read_conversation(id));
+-- Written on the row's own columns (not through can_read_conversation) so INSERT … RETURNING of a
+-- new conversation passes: a lookup by id cannot see the row being inserted.
+CREATE POLICY ai_conversations_select_own ON ai_conversations FOR SELECT TO authenticated
+  USING (user_id = (SELECT auth.uid()));
+CREATE POLICY ai_conversations_select_admin ON ai_conversations FOR SELECT TO authenticated
+  USING ((SELECT private.is_admin()));
+CREATE POLICY ai_conversations_select_owner ON ai_conversations FOR SELECT TO authenticated
+  USING (requires_human_review AND course_id IS NOT NULL AND private.can_manage_course(course_id));
 CREATE POLICY ai_conversations_insert_own ON ai_conversations FOR INSERT TO authenticated
   WITH CHECK (user_id = (SELECT auth.uid()) AND (course_id IS NULL OR private.can_read_course(course_id)));
 CREATE POLICY ai_conversations_update_own ON ai_conversations FOR UPDATE TO authenticated

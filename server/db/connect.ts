@@ -23,7 +23,11 @@ export interface ConnectOptions {
   /** Ready-made PGlite instance (tests clone a migrated snapshot into one). */
   pglite?: PGlite;
   poolSize?: number;
+  /** Called when an idle pooled connection fails; defaults to a warning on stderr. */
+  onIdleError?: (error: Error) => void;
 }
+
+const defaultIdleError = (error: Error) => console.warn(`database: idle connection lost (${error.message})`);
 
 const pgTypes = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
@@ -43,6 +47,9 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
       types: pgTypes,
       application_name: 'usefulwriter',
     });
+    // An idle client losing its server (restart, failover) must not crash the process; the pool
+    // replaces it on the next checkout.
+    pool.on('error', (error) => (options.onIdleError ?? defaultIdleError)(error));
     const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins });
     return { engine: 'postgres', kysely, close: () => kysely.destroy() };
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -36,7 +36,8 @@ export default async function setup(project: TestProject) {
   } else {
     const adminUrl = process.env.TEST_DATABASE_URL;
     if (!adminUrl) throw new Error('TEST_ENGINE=postgres needs TEST_DATABASE_URL');
-    const templateName = `uw_template_${fingerprint}`;
+    // Unique per run, so parallel runs on one server never drop each other's template.
+    const templateName = `uw_template_${fingerprint}_${process.pid}`;
     const admin = new pg.Client({ connectionString: adminUrl });
     await admin.connect();
     try {
@@ -53,6 +54,13 @@ export default async function setup(project: TestProject) {
     info = { engine: 'postgres', adminUrl, templateName };
   }
   project.provide(TEMPLATE_ENV, JSON.stringify(info));
+  return async () => {
+    if (info.engine === 'pglite') return rmSync(info.snapshotPath, { force: true });
+    const admin = new pg.Client({ connectionString: info.adminUrl });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${info.templateName} WITH (FORCE)`);
+    await admin.end();
+  };
 }
 
 declare module 'vitest' {
