@@ -1,0 +1,70 @@
+import { z } from 'zod';
+
+/**
+ * Every error code the API answers with, and its HTTP status. The web app switches on these codes,
+ * never on messages. A module needing a new code adds it here.
+ *
+ * `not_found` also answers "exists but is not yours", so a caller cannot probe for existence.
+ */
+export const ERROR_STATUS = {
+  bad_request: 400,
+  validation_failed: 400,
+  invalid_json: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal_error: 500,
+  service_unavailable: 503,
+} as const satisfies Record<string, number>;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export const ERROR_CODES = Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]];
+
+/** The message used when a thrower gives none. */
+export const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
+  bad_request: 'The request is not valid.',
+  validation_failed: 'The request did not pass validation.',
+  invalid_json: 'The request body is not valid JSON.',
+  unauthorized: 'Sign in to continue.',
+  forbidden: 'You are not allowed to do this.',
+  not_found: 'Not found.',
+  conflict: 'This conflicts with existing data.',
+  payload_too_large: 'The request body is too large.',
+  unsupported_media_type: 'This content type is not supported.',
+  rate_limited: 'Too many requests; try again later.',
+  internal_error: 'Something went wrong on our side.',
+  service_unavailable: 'The service is not available right now.',
+};
+
+export const errorCodeSchema = z.enum(ERROR_CODES);
+
+/** One problem with one input field, as listed in `details.issues` of a validation error. */
+export const validationIssueSchema = z.object({
+  /** Where: `body.title`, `querystring.page`, `body.tags.0`; `body` for the body as a whole. */
+  path: z.string(),
+  message: z.string(),
+});
+export type ValidationIssue = z.infer<typeof validationIssueSchema>;
+
+/** The body of every error response. */
+export const errorBodySchema = z
+  .object({
+    error: z.object({
+      code: errorCodeSchema,
+      message: z.string(),
+      /** Quote it when reporting a problem: it finds the request in the server log. */
+      requestId: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .meta({ id: 'ErrorBody' });
+export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+export function statusOf(code: ErrorCode): number {
+  return ERROR_STATUS[code];
+}

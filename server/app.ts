@@ -1,0 +1,203 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type RawServerDefault,
+} from 'fastify';
+import {
+  createJsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type FastifyPluginAsyncZod,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { errorBodySchema } from '../contracts/errors.ts';
+import type { Config } from './config.ts';
+import { MigrationError, pendingMigrations, readMigrations, type Migration } from './db/migrate.ts';
+import type { Db } from './db/session.ts';
+import { authPlugin } from './platform/auth.ts';
+import { AppError, installErrorHandlers, sendError } from './platform/errors.ts';
+import { createLogger } from './platform/logger.ts';
+
+/** A Fastify instance whose routes are typed from their zod schemas. */
+export type App = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The parsed configuration (server side only: it holds the JWT secret). */
+    config: Config;
+  }
+}
+
+/**
+ * Domain modules: `server/modules/<domain>/<domain>.routes.ts` exports a Fastify plugin with its
+ * routes (HTTP + schema only). Register each here, one line per module — this is the only place.
+ */
+const modules: Array<{ prefix: string; routes: FastifyPluginAsyncZod | FastifyPluginAsync }> = [
+  // { prefix: '/api', routes: coursesRoutes },
+];
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  /** Defaults to JSON logs at `config.logLevel` with credentials redacted. */
+  logger?: FastifyBaseLogger;
+}
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+/** An incoming x-request-id is kept only when it is a short plain token (it ends up in logs). */
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+const READY_TIMEOUT_MS = 2000;
+
+/** Builds the HTTP app without listening: tests call `app.inject`, main.ts calls `app.listen`. */
+export function buildApp(deps: AppDeps): App {
+  const { config, db } = deps;
+  const app = Fastify({
+    loggerInstance: deps.logger ?? createLogger(config.logLevel),
+    bodyLimit: config.bodyLimitBytes,
+    genReqId(req) {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    // Malformed URLs and similar router-level failures leave in the same error shape as the rest.
+    frameworkErrors: (error, request, reply) => sendError(request, reply, error),
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.decorate('config', config);
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandlers(app);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('x-frame-options', 'DENY');
+    reply.header('cross-origin-opener-policy', 'same-origin');
+  });
+
+  // Graceful shutdown: close() waits for in-flight requests, but a keep-alive connection would then
+  // stay open until its idle timeout. Responses sent while closing tell the client to hang up.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
+
+  app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'UsefulWriter LMS API',
+        version,
+        description: 'Errors always have the shape `{ error: { code, message, requestId, details? } }`.',
+      },
+      servers: [{ url: config.publicUrl }],
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+      security: [{ bearerAuth: [] }, {}],
+    },
+    transform: createJsonSchemaTransform({ skipList: [] }),
+    transformObject: jsonSchemaTransformObject,
+  });
+  app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+
+  app.register(authPlugin, { jwtSecret: config.jwtSecret, db });
+
+  app.register(systemRoutes, { db });
+  for (const module of modules) app.register(module.routes, { prefix: module.prefix });
+
+  return app;
+}
+
+const statusSchema = z.object({ status: z.literal('ok') });
+
+/** Liveness and readiness, for load balancers and orchestrators. */
+const systemRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
+  let migrationFiles: Migration[] | undefined;
+
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        tags: ['system'],
+        summary: 'Liveness: the process is up',
+        security: [],
+        response: { 200: statusSchema },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags: ['system'],
+        summary: 'Readiness: the database answers and every migration is applied',
+        security: [],
+        response: { 200: statusSchema, 503: errorBodySchema },
+      },
+    },
+    async (request) => {
+      const problems: string[] = [];
+      try {
+        await withTimeout(db.ping(), READY_TIMEOUT_MS);
+      } catch (error) {
+        request.log.warn({ err: error }, 'readiness: database ping failed');
+        throw new AppError('service_unavailable', 'Not ready: the database does not answer.', {
+          checks: { database: 'failed', migrations: 'unknown' },
+        });
+      }
+      try {
+        migrationFiles ??= readMigrations();
+        const pending = await pendingMigrations(db.handle, migrationFiles);
+        if (pending.length > 0) {
+          problems.push(
+            `${pending.length} migration${pending.length === 1 ? ' is' : 's are'} not applied: ` +
+              `${pending.map((m) => m.name).join(', ')} (run \`usefulwriter migrate\`)`,
+          );
+        }
+      } catch (error) {
+        request.log.warn({ err: error }, 'readiness: migration check failed');
+        problems.push(
+          error instanceof MigrationError ? error.message : 'the migration ledger cannot be read',
+        );
+      }
+      if (problems.length > 0) {
+        throw new AppError('service_unavailable', `Not ready: ${problems.join('; ')}.`, {
+          checks: { database: 'ok', migrations: 'failed' },
+        });
+      }
+      return { status: 'ok' as const };
+    },
+  );
+};
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,178 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError, describeConfig, parseConfig, resolveJwtSecret } from './config.ts';
+
+const SECRET = 's'.repeat(32);
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    parseConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseConfig', () => {
+  it('applies the documented defaults to an empty environment', () => {
+    expect(parseConfig({})).toEqual({
+      port: 3000,
+      host: '0.0.0.0',
+      dataDir: resolve('./data'),
+      databaseUrl: undefined,
+      pgliteDir: join(resolve('./data'), 'pglite'),
+      databasePoolSize: 10,
+      logLevel: 'info',
+      jwtSecret: undefined,
+      publicUrl: 'http://localhost:3000',
+      bodyLimitBytes: 1024 * 1024,
+      seedDemo: true,
+      shutdownTimeoutMs: 10_000,
+      nodeEnv: 'development',
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = parseConfig({
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      DATA_DIR: '/var/lib/uw',
+      DATABASE_URL: 'postgresql://uw:pw@db:5432/uw',
+      DATABASE_POOL_SIZE: '25',
+      LOG_LEVEL: 'debug',
+      JWT_SECRET: SECRET,
+      PUBLIC_URL: 'https://learn.example.org/',
+      BODY_LIMIT_BYTES: '2048',
+      SEED_DEMO: 'false',
+      SHUTDOWN_TIMEOUT_MS: '500',
+      NODE_ENV: 'production',
+    });
+    expect(config).toEqual({
+      port: 8080,
+      host: '127.0.0.1',
+      dataDir: '/var/lib/uw',
+      databaseUrl: 'postgresql://uw:pw@db:5432/uw',
+      pgliteDir: '/var/lib/uw/pglite',
+      databasePoolSize: 25,
+      logLevel: 'debug',
+      jwtSecret: SECRET,
+      publicUrl: 'https://learn.example.org',
+      bodyLimitBytes: 2048,
+      seedDemo: false,
+      shutdownTimeoutMs: 500,
+      nodeEnv: 'production',
+    });
+  });
+
+  it('derives PUBLIC_URL from PORT and treats empty strings as unset', () => {
+    const config = parseConfig({ PORT: '4000', HOST: '', SEED_DEMO: '  ' });
+    expect(config.publicUrl).toBe('http://localhost:4000');
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.seedDemo).toBe(true);
+  });
+
+  it('lists every problem, one line per variable, saying what is expected', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      DATABASE_POOL_SIZE: '0',
+      LOG_LEVEL: 'loud',
+      PUBLIC_URL: 'ftp://example.org',
+      BODY_LIMIT_BYTES: '1.5',
+      SEED_DEMO: 'maybe',
+      SHUTDOWN_TIMEOUT_MS: '-1',
+      NODE_ENV: 'staging',
+      DATABASE_URL: 'mysql://root:hunter2@db/uw',
+    });
+    expect(problems).toHaveLength(10);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'PORT: expected an integer from 0 to 65535 (0 picks a free port), got "eighty"',
+        'DATABASE_POOL_SIZE: expected an integer from 1 to 1000, got "0"',
+        'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"',
+        'PUBLIC_URL: expected an http:// or https:// URL, got "ftp://example.org"',
+        'SEED_DEMO: expected true or false (also 1/0, yes/no, on/off), got "maybe"',
+        'NODE_ENV: expected one of development, production, test, got "staging"',
+        // A database URL may carry a password: its value is never echoed.
+        'DATABASE_URL: expected a postgres:// or postgresql:// URL',
+        expect.stringMatching(/^JWT_SECRET: required when DATABASE_URL is set/),
+      ]),
+    );
+    expect(problems.some((p) => p.startsWith('BODY_LIMIT_BYTES: '))).toBe(true);
+    expect(problems.some((p) => p.startsWith('SHUTDOWN_TIMEOUT_MS: '))).toBe(true);
+    expect(problems.join('\n')).not.toContain('hunter2');
+  });
+
+  it('puts every problem in the ConfigError message', () => {
+    expect(() => parseConfig({ PORT: 'x', LOG_LEVEL: 'y' })).toThrow(
+      /2 problems[\s\S]*- PORT: [\s\S]*- LOG_LEVEL: /,
+    );
+  });
+
+  describe('JWT_SECRET', () => {
+    it('must be at least 32 characters, and is never echoed', () => {
+      expect(problemsOf({ JWT_SECRET: 'short-secret' })).toEqual([
+        'JWT_SECRET: expected a string of at least 32 characters',
+      ]);
+    });
+
+    it('is required with DATABASE_URL, because all instances must share it', () => {
+      const problems = problemsOf({ DATABASE_URL: 'postgres://db/uw', PORT: 'x' });
+      expect(problems).toHaveLength(2);
+      expect(problems).toContainEqual(
+        expect.stringMatching(/^JWT_SECRET: required when DATABASE_URL is set/),
+      );
+    });
+
+    it('may be absent with embedded PGlite', () => {
+      expect(parseConfig({}).jwtSecret).toBeUndefined();
+      expect(parseConfig({ DATABASE_URL: 'postgres://db/uw', JWT_SECRET: SECRET }).jwtSecret).toBe(SECRET);
+    });
+  });
+});
+
+describe('resolveJwtSecret', () => {
+  let dir: string | undefined;
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+
+  it('keeps a configured secret and writes no file', () => {
+    dir = mkdtempSync(join(tmpdir(), 'uw-config-'));
+    const config = resolveJwtSecret(parseConfig({ DATA_DIR: dir, JWT_SECRET: SECRET }));
+    expect(config.jwtSecret).toBe(SECRET);
+    expect(() => statSync(join(dir!, 'jwt-secret'))).toThrow();
+  });
+
+  it('generates a secret once at DATA_DIR/jwt-secret with mode 0600 and reuses it', () => {
+    dir = mkdtempSync(join(tmpdir(), 'uw-config-'));
+    const first = resolveJwtSecret(parseConfig({ DATA_DIR: join(dir, 'data') }));
+    const file = join(dir, 'data', 'jwt-secret');
+    expect(first.jwtSecret.length).toBeGreaterThanOrEqual(32);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file, 'utf8').trim()).toBe(first.jwtSecret);
+    const second = resolveJwtSecret(parseConfig({ DATA_DIR: join(dir, 'data') }));
+    expect(second.jwtSecret).toBe(first.jwtSecret);
+  });
+
+  it('refuses a stored secret that is too short', () => {
+    dir = mkdtempSync(join(tmpdir(), 'uw-config-'));
+    writeFileSync(join(dir, 'jwt-secret'), 'short\n');
+    expect(() => resolveJwtSecret(parseConfig({ DATA_DIR: dir }))).toThrow(ConfigError);
+  });
+});
+
+describe('describeConfig', () => {
+  it('hides the JWT secret and the database password', () => {
+    const config = resolveJwtSecret(
+      parseConfig({ DATABASE_URL: 'postgres://uw:hunter2@db:5432/uw', JWT_SECRET: SECRET }),
+    );
+    const text = JSON.stringify(describeConfig(config));
+    expect(text).not.toContain(SECRET);
+    expect(text).not.toContain('hunter2');
+    expect(text).toContain('postgres://uw:***@db:5432/uw');
+  });
+});

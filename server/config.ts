@@ -1,0 +1,178 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const MIN_SECRET_LENGTH = 32;
+
+/** The whole runtime configuration, parsed once at boot. Nothing else reads process.env. */
+export interface Config {
+  port: number;
+  host: string;
+  /** Absolute path; holds the embedded database, the generated JWT secret and (later) files. */
+  dataDir: string;
+  /** postgres://… when running against a PostgreSQL server; absent means embedded PGlite. */
+  databaseUrl: string | undefined;
+  /** Where embedded PGlite keeps its data (`${dataDir}/pglite`); unused with databaseUrl. */
+  pgliteDir: string;
+  databasePoolSize: number;
+  logLevel: LogLevel;
+  /** HS256 key for access tokens. Never log it. */
+  jwtSecret: string;
+  /** Base URL users reach the app at, without a trailing slash. */
+  publicUrl: string;
+  bodyLimitBytes: number;
+  seedDemo: boolean;
+  shutdownTimeoutMs: number;
+  nodeEnv: 'development' | 'production' | 'test';
+}
+
+/** What the environment alone yields: the JWT secret may still have to come from `${dataDir}/jwt-secret`. */
+export type ParsedConfig = Omit<Config, 'jwtSecret'> & { jwtSecret: string | undefined };
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(
+      `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+  }
+}
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const envSchema = z.object({
+  PORT: int(0, 65_535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  DATABASE_POOL_SIZE: int(1, 1000).default(10),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  JWT_SECRET: z.string().min(MIN_SECRET_LENGTH).optional(),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  BODY_LIMIT_BYTES: int(1, 1024 * 1024 * 1024).default(1024 * 1024),
+  SEED_DEMO: z.stringbool().default(true),
+  SHUTDOWN_TIMEOUT_MS: int(1, 24 * 60 * 60 * 1000).default(10_000),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+});
+
+type EnvName = keyof typeof envSchema.shape;
+
+/** One line per variable: what a valid value looks like (also the source of docs/configuration.md). */
+export const EXPECTED: Record<EnvName, string> = {
+  PORT: 'an integer from 0 to 65535 (0 picks a free port)',
+  HOST: 'a non-empty host or IP address to listen on',
+  DATA_DIR: 'a non-empty directory path',
+  DATABASE_URL: 'a postgres:// or postgresql:// URL',
+  DATABASE_POOL_SIZE: 'an integer from 1 to 1000',
+  LOG_LEVEL: `one of ${LOG_LEVELS.join(', ')}`,
+  JWT_SECRET: `a string of at least ${MIN_SECRET_LENGTH} characters`,
+  PUBLIC_URL: 'an http:// or https:// URL',
+  BODY_LIMIT_BYTES: 'an integer number of bytes from 1 to 1073741824',
+  SEED_DEMO: 'true or false (also 1/0, yes/no, on/off)',
+  SHUTDOWN_TIMEOUT_MS: 'an integer number of milliseconds from 1 to 86400000',
+  NODE_ENV: 'one of development, production, test',
+};
+
+/** Values never echoed back in error messages (a database URL may carry a password). */
+const SECRET_VARS = new Set<EnvName>(['JWT_SECRET', 'DATABASE_URL']);
+
+/**
+ * Parses the environment without side effects. Throws a ConfigError listing every problem, one
+ * line per variable. Empty strings count as unset, as they do in most .env tooling.
+ */
+export function parseConfig(env: Record<string, string | undefined>): ParsedConfig {
+  const names = Object.keys(envSchema.shape) as EnvName[];
+  const input: Partial<Record<EnvName, string>> = {};
+  for (const name of names) {
+    const value = env[name]?.trim();
+    if (value) input[name] = value;
+  }
+
+  const problems = new Map<EnvName, string>();
+  const result = envSchema.safeParse(input);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const name = issue.path[0] as EnvName;
+      if (problems.has(name)) continue;
+      const got = SECRET_VARS.has(name) ? '' : `, got ${JSON.stringify(input[name])}`;
+      problems.set(name, `${name}: expected ${EXPECTED[name]}${got}`);
+    }
+  }
+  // Every API instance must verify every other instance's tokens, so a shared database needs a shared secret.
+  if (input.DATABASE_URL && !input.JWT_SECRET && !problems.has('JWT_SECRET')) {
+    problems.set(
+      'JWT_SECRET',
+      `JWT_SECRET: required when DATABASE_URL is set (all instances must share it); expected ${EXPECTED.JWT_SECRET}`,
+    );
+  }
+  if (!result.success || problems.size > 0) throw new ConfigError([...problems.values()]);
+
+  const e = result.data;
+  const dataDir = resolve(e.DATA_DIR);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    databaseUrl: e.DATABASE_URL,
+    pgliteDir: join(dataDir, 'pglite'),
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    logLevel: e.LOG_LEVEL,
+    jwtSecret: e.JWT_SECRET,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    seedDemo: e.SEED_DEMO,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    nodeEnv: e.NODE_ENV,
+  };
+}
+
+/**
+ * Completes the config with a JWT secret: the configured one, else (embedded PGlite only) the one
+ * persisted at `${dataDir}/jwt-secret`, generated on first start with mode 0600 so tokens survive
+ * restarts.
+ */
+export function resolveJwtSecret(parsed: ParsedConfig): Config {
+  if (parsed.jwtSecret) return { ...parsed, jwtSecret: parsed.jwtSecret };
+  const file = join(parsed.dataDir, 'jwt-secret');
+  mkdirSync(parsed.dataDir, { recursive: true });
+  try {
+    // 'wx' fails when the file exists, so two processes starting at once cannot overwrite each other.
+    writeFileSync(file, `${randomBytes(48).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  chmodSync(file, 0o600);
+  const secret = readFileSync(file, 'utf8').trim();
+  if (secret.length < MIN_SECRET_LENGTH) {
+    throw new ConfigError([
+      `JWT_SECRET: the secret stored in ${file} is shorter than ${MIN_SECRET_LENGTH} characters; delete the file to generate a new one`,
+    ]);
+  }
+  return { ...parsed, jwtSecret: secret };
+}
+
+/** Boot-time entry: parses and completes the config, or prints every problem and exits 1. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  try {
+    return resolveJwtSecret(parseConfig(env));
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\nSee docs/configuration.md and .env.example.\n`);
+    process.exit(1);
+  }
+}
+
+/** The config as it may be logged: secrets out, passwords masked. */
+export function describeConfig(config: Config): Record<string, unknown> {
+  let databaseUrl: string | undefined;
+  if (config.databaseUrl) {
+    const url = new URL(config.databaseUrl);
+    if (url.password) url.password = '***';
+    databaseUrl = url.toString();
+  }
+  return { ...config, databaseUrl, jwtSecret: '[redacted]' };
+}
