@@ -12,6 +12,11 @@ export interface DatabaseHandle {
   engine: Engine;
   /** Kysely over the connection owner's role. Only the session helpers and system paths use it. */
   kysely: Kysely<DB>;
+  /**
+   * Sends parameterless text (possibly several statements) as ONE simple-protocol message and
+   * returns the rows of each statement. The one-round-trip read path of session.ts is built on it.
+   */
+  simpleQuery(text: string): Promise<unknown[][]>;
   close(): Promise<void>;
 }
 
@@ -46,18 +51,27 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
       max: options.poolSize ?? 10,
       types: pgTypes,
       application_name: 'usefulwriter',
+      // Literals are escaped assuming standard strings (session.ts quoteLiteral): force it.
+      options: '-c standard_conforming_strings=on',
     });
     // An idle client losing its server (restart, failover) must not crash the process; the pool
     // replaces it on the next checkout.
     pool.on('error', (error) => (options.onIdleError ?? defaultIdleError)(error));
     const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins });
-    return { engine: 'postgres', kysely, close: () => kysely.destroy() };
+    const simpleQuery = async (text: string) => {
+      const result = (await pool.query(text)) as pg.QueryResult | pg.QueryResult[];
+      return (Array.isArray(result) ? result : [result]).map((r) => r.rows ?? []);
+    };
+    return { engine: 'postgres', kysely, simpleQuery, close: () => kysely.destroy() };
   }
   const pglite = options.pglite ?? (await openPGlite(options.dataDir));
-  const kysely = new Kysely<DB>({ dialect: new PGliteDialect(pglite), plugins });
+  const pgliteDialect = new PGliteDialect(pglite);
+  const kysely = new Kysely<DB>({ dialect: pgliteDialect, plugins });
   return {
     engine: 'pglite',
     kysely,
+    // PGlite runs one exec at a time on its own; the FIFO lock keeps it out of open units of work.
+    simpleQuery: (text) => pgliteDialect.exclusive(async () => (await pglite.exec(text)).map((r) => r.rows)),
     close: async () => {
       await kysely.destroy();
       if (!pglite.closed) await pglite.close();

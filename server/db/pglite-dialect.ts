@@ -17,12 +17,23 @@ import {
  * FIFO lock. Units of work must therefore never await non-database work (architecture §4).
  */
 export class PGliteDialect implements Dialect {
+  private readonly lock = new FifoLock();
   constructor(private readonly pglite: PGlite) {}
+
+  /** Runs `work` while holding the connection, outside Kysely (one-message reads). */
+  async exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const release = await this.lock.acquire();
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  }
   createAdapter() {
     return new PostgresAdapter();
   }
   createDriver(): Driver {
-    return new PGliteDriver(this.pglite);
+    return new PGliteDriver(this.pglite, this.lock);
   }
   createIntrospector(db: Kysely<unknown>) {
     return new PostgresIntrospector(db);
@@ -32,23 +43,34 @@ export class PGliteDialect implements Dialect {
   }
 }
 
+/** Hands out one resource at a time, in request order. */
+class FifoLock {
+  private tail: Promise<void> = Promise.resolve();
+
+  async acquire(): Promise<() => void> {
+    const previous = this.tail;
+    let release!: () => void;
+    this.tail = new Promise<void>((resolve) => (release = resolve));
+    await previous;
+    return release;
+  }
+}
+
 class PGliteDriver implements Driver {
   private readonly connection: PGliteConnection;
-  private tail: Promise<void> = Promise.resolve();
   private releaseCurrent: (() => void) | undefined;
 
-  constructor(pglite: PGlite) {
+  constructor(
+    pglite: PGlite,
+    private readonly lock: FifoLock,
+  ) {
     this.connection = new PGliteConnection(pglite);
   }
 
   async init() {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    const previous = this.tail;
-    let release!: () => void;
-    this.tail = new Promise<void>((resolve) => (release = resolve));
-    await previous;
-    this.releaseCurrent = release;
+    this.releaseCurrent = await this.lock.acquire();
     return this.connection;
   }
 

@@ -89,4 +89,46 @@ describe('units of work', () => {
     // connection, so the reader waits for the writer's COMMIT and sees its result whole.
     expect(seen.bio).toBe(t.db.engine === 'postgres' ? null : 'in flight');
   });
+
+  it('readAs runs one query as the user or as anon, with the same answer as a unit of work', async () => {
+    const mine = (tx: Parameters<Parameters<typeof t.db.asAnon>[0]>[0]) =>
+      tx.selectFrom('profiles').select(['id', 'email']).where('id', '=', userId);
+    const viaRead = await t.db.readAs({ id: userId }, mine(t.handle.kysely));
+    const viaUnit = await t.db.asUser({ id: userId }, (tx) => mine(tx).execute());
+    expect(viaRead).toEqual(viaUnit);
+    expect(viaRead).toHaveLength(1);
+    await expect(t.db.readAs(null, mine(t.handle.kysely))).rejects.toThrow(/permission denied/); // anon has no grant
+    const who = await t.db.readAs(null, whoAmI);
+    expect(who[0]).toMatchObject({ uid: null, role: 'anon' });
+    const after = await whoAmI.execute(t.handle.kysely);
+    expect(after.rows[0]?.role).not.toBe('anon');
+  });
+
+  it('readAs inlines parameters as exact literals, whatever they contain', async () => {
+    const tricky = ["'); drop table profiles; --", "back\\slash \\' quote", 'ünïcødé ✓', '$1 $2', '"quoted"'];
+    for (const value of tricky) {
+      const [row] = await t.db.readAs(null, sql<{ v: string }>`select ${value}::text as v`);
+      expect(row?.v).toBe(value);
+    }
+    const [arr] = await t.db.readAs(null, sql<{ v: string[] }>`select ${tricky}::text[] as v`);
+    expect(arr?.v).toEqual(tricky);
+    const [num] = await t.db.readAs(
+      null,
+      sql<{ n: number; b: boolean; z: null }>`select ${42.5}::numeric as n, ${true} as b, ${null}::text as z`,
+    );
+    expect(num).toEqual({ n: 42.5, b: true, z: null });
+    const [json] = await t.db.readAs(
+      null,
+      sql<{ j: unknown }>`select ${JSON.stringify({ a: "it's" })}::jsonb as j`,
+    );
+    expect(json?.j).toEqual({ a: "it's" });
+    const profiles = await t.db.asSystem((tx) => tx.selectFrom('profiles').select('id').execute());
+    expect(profiles.length).toBeGreaterThan(0);
+  });
+
+  it('readAs leaves the connection clean after a failing query', async () => {
+    await expect(t.db.readAs({ id: userId }, sql`select 1 / 0`)).rejects.toThrow(/division by zero/);
+    const after = await whoAmI.execute(t.handle.kysely);
+    expect(after.rows[0]?.uid).toBeNull();
+  });
 });

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { CamelCasePlugin, sql, type Compilable, type Kysely, type QueryId, type RawBuilder } from 'kysely';
 import type { DatabaseHandle } from './connect.ts';
 import type { DB } from './types.generated.ts';
 
@@ -21,6 +21,12 @@ export interface Db {
   asAnon<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   /** Bypasses row-level security. Only named system paths (jobs, webhooks, seeding) may call it. */
   asSystem<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Runs ONE read-only query under row-level security in a single round trip: role, claims and the
+   * query travel as one message and run in one implicit transaction. For the hottest read paths
+   * (a course page); use asUser/asAnon for anything with more than one statement or any write.
+   */
+  readAs<R>(user: SessionUser | null, query: Compilable<R> | RawBuilder<R>): Promise<R[]>;
   /** A plain query outside any session, for health checks. */
   ping(): Promise<void>;
   handle: DatabaseHandle;
@@ -41,6 +47,39 @@ export function prologue(role: DbRole, claims: Record<string, unknown>): string 
     `BEGIN; SELECT set_config('role', ${quoteLiteral(role)}, true), ` +
     `set_config('request.jwt.claims', ${quoteLiteral(JSON.stringify(claims))}, true)`
   );
+}
+
+/** Renders a bound parameter as an escaped SQL literal (untyped, so PostgreSQL infers its type as for $n). */
+export function toLiteral(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'string') return quoteLiteral(value);
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error(`Cannot inline non-finite number ${value}`);
+    return `'${value}'`;
+  }
+  if (typeof value === 'bigint') return `'${value}'`;
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (value instanceof Date) return quoteLiteral(value.toISOString());
+  if (Array.isArray(value)) return quoteLiteral(`{${value.map(arrayElement).join(',')}}`);
+  if (typeof value === 'object' && !(value instanceof Uint8Array)) return quoteLiteral(JSON.stringify(value));
+  throw new Error(`Cannot inline a parameter of type ${typeof value}`);
+}
+
+function arrayElement(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean')
+    return String(value);
+  const text = value instanceof Date ? value.toISOString() : String(value);
+  return `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+}
+
+/** Replaces $1…$n of compiled Kysely SQL with literals (compiled SQL holds no other `$n`). */
+export function inlineParameters(text: string, parameters: readonly unknown[]): string {
+  return text.replace(/\$(\d+)/g, (_, n: string) => {
+    const index = Number(n) - 1;
+    if (index < 0 || index >= parameters.length) throw new Error(`No value for parameter $${n}`);
+    return toLiteral(parameters[index]);
+  });
 }
 
 export function claimsFor(user: SessionUser): Record<string, unknown> {
@@ -67,6 +106,27 @@ async function runInSession<T>(
   });
 }
 
+const camelCase = new CamelCasePlugin();
+const readQueryId: QueryId = { queryId: 'read-as' };
+
+async function readInSession<R>(
+  handle: DatabaseHandle,
+  user: SessionUser | null,
+  query: Compilable<R> | RawBuilder<R>,
+) {
+  const compiled = 'isRawBuilder' in query ? query.compile(handle.kysely) : query.compile();
+  const [role, claims] = user
+    ? (['authenticated', claimsFor(user)] as const)
+    : (['anon', { role: 'anon' }] as const);
+  const header =
+    `SELECT set_config('role', ${quoteLiteral(role)}, true), ` +
+    `set_config('request.jwt.claims', ${quoteLiteral(JSON.stringify(claims))}, true);\n`;
+  const results = await handle.simpleQuery(header + inlineParameters(compiled.sql, compiled.parameters));
+  const rows = (results[1] ?? []) as Record<string, unknown>[];
+  const transformed = await camelCase.transformResult({ result: { rows }, queryId: readQueryId });
+  return transformed.rows as R[];
+}
+
 export function createDb(handle: DatabaseHandle): Db {
   const { kysely } = handle;
   return {
@@ -75,6 +135,7 @@ export function createDb(handle: DatabaseHandle): Db {
     asUser: (user, work) => runInSession(kysely, 'authenticated', claimsFor(user), work),
     asAnon: (work) => runInSession(kysely, 'anon', { role: 'anon' }, work),
     asSystem: (work) => runInSession(kysely, 'service_role', { role: 'service_role' }, work),
+    readAs: (user, query) => readInSession(handle, user, query),
     ping: async () => {
       await sql`select 1`.execute(kysely);
     },
