@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, describeConfig, parseConfig, resolveJwtSecret } from './config.ts';
+import { ConfigError, describeConfig, EXPECTED, parseConfig, resolveJwtSecret } from './config.ts';
 
 const SECRET = 's'.repeat(32);
 
@@ -174,5 +174,27 @@ describe('describeConfig', () => {
     expect(text).not.toContain(SECRET);
     expect(text).not.toContain('hunter2');
     expect(text).toContain('postgres://uw:***@db:5432/uw');
+  });
+});
+
+describe('documentation', () => {
+  const read = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8');
+
+  it('.env.example documents every variable and parses as it stands', () => {
+    const text = read('../.env.example');
+    const env: Record<string, string> = {};
+    for (const line of text.split('\n')) {
+      const match = /^([A-Z_]+)=(.*)$/.exec(line);
+      if (match) env[match[1]!] = match[2]!;
+    }
+    for (const name of Object.keys(EXPECTED)) {
+      expect(text, name).toMatch(new RegExp(`^#? ?${name}=`, 'm'));
+    }
+    expect(() => parseConfig(env)).not.toThrow();
+  });
+
+  it('docs/configuration.md has a table row for every variable', () => {
+    const text = read('../docs/configuration.md');
+    for (const name of Object.keys(EXPECTED)) expect(text, name).toContain(`| \`${name}\` |`);
   });
 });

@@ -24,6 +24,11 @@ export interface RequestDb {
   run<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
 }
 
+/** Database access as `user`, or as anon when null: what `request.db` is (seeds and jobs acting for a person use it too). */
+export function requestDbFor(db: Db, user: SessionUser | null): RequestDb {
+  return { run: (work) => (user ? db.asUser(user, work) : db.asAnon(work)) };
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
     /** The signed-in user, or null for an anonymous visitor. Set by the `authenticate` hook. */
@@ -104,8 +109,7 @@ export const authPlugin = fp<AuthOptions>(
     app.decorateRequest('user', null);
     app.decorateRequest('db', {
       getter(this: FastifyRequest): RequestDb {
-        const user = this.user;
-        return { run: (work) => (user ? db.asUser(user, work) : db.asAnon(work)) };
+        return requestDbFor(db, this.user);
       },
     });
 

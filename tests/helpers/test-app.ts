@@ -13,7 +13,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
 }
 
 export interface FakeDbCall {
-  as: 'user' | 'anon' | 'system';
+  as: 'user' | 'anon' | 'system' | 'read';
   user?: SessionUser;
 }
 
@@ -35,6 +35,7 @@ export function fakeDb(options: { ping?: () => Promise<void> } = {}): Db & { cal
     asUser: (user, work) => (calls.push({ as: 'user', user }), work(tx)),
     asAnon: (work) => (calls.push({ as: 'anon' }), work(tx)),
     asSystem: (work) => (calls.push({ as: 'system' }), work(tx)),
+    readAs: async (user) => (calls.push({ as: 'read', ...(user ? { user } : {}) }), []),
     ping: options.ping ?? (async () => {}),
   };
 }
