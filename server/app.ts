@@ -22,6 +22,7 @@ import { errorBodySchema } from '../contracts/errors.ts';
 import type { Config } from './config.ts';
 import { MigrationError, pendingMigrations, readMigrations, type Migration } from './db/migrate.ts';
 import type { Db } from './db/session.ts';
+import { coursesRoutes } from './modules/courses/courses.routes.ts';
 import { authPlugin } from './platform/auth.ts';
 import { AppError, installErrorHandlers, sendError } from './platform/errors.ts';
 import { createLogger } from './platform/logger.ts';
@@ -47,7 +48,7 @@ declare module 'fastify' {
  * routes (HTTP + schema only). Register each here, one line per module — this is the only place.
  */
 const modules: Array<{ prefix: string; routes: FastifyPluginAsyncZod | FastifyPluginAsync }> = [
-  // { prefix: '/api', routes: coursesRoutes },
+  { prefix: '/api', routes: coursesRoutes },
 ];
 
 export interface AppDeps {

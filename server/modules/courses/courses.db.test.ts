@@ -1,0 +1,337 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../../tests/helpers/test-db.ts';
+import type { Db, SessionUser } from '../../db/session.ts';
+import { AppError } from '../../platform/errors.ts';
+import { buildCourse, completeLesson, CONTENT_CANARY, makeUser, uniqueSuffix } from './courses.fixtures.ts';
+import {
+  addReview,
+  callerFor,
+  createCourse,
+  createLesson,
+  createSection,
+  enrolFree,
+  enrolWithSubscription,
+  getCoursePage,
+  listCourses,
+  publishCourse,
+} from './courses.service.ts';
+
+let testDb: TestDatabase;
+let db: Db;
+let instructor: SessionUser;
+let otherInstructor: SessionUser;
+let student: SessionUser;
+let otherStudent: SessionUser;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  db = testDb.db;
+  instructor = await makeUser(db, 'instructor', 'ada');
+  otherInstructor = await makeUser(db, 'instructor', 'linus');
+  student = await makeUser(db, 'student', 'grace');
+  otherStudent = await makeUser(db, 'student', 'alan');
+});
+
+afterAll(async () => {
+  await testDb?.close();
+});
+
+const anon = () => callerFor(db, null);
+const as = (user: SessionUser) => callerFor(db, user);
+
+async function expectAppError(promise: Promise<unknown>, code: string) {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(AppError);
+  expect((error as AppError).code).toBe(code);
+}
+
+describe('getCoursePage', () => {
+  it('shows anon a published course with its outline, counters and instructor card, but no lesson content', async () => {
+    const course = await buildCourse(db, instructor);
+    const page = await getCoursePage(anon(), course.slug);
+
+    expect(page).toMatchObject({
+      id: course.id,
+      slug: course.slug,
+      status: 'published',
+      lessonCount: 3,
+      totalDurationMinutes: 3, // 150 s of video, rounded up
+      enrollmentCount: 0,
+      rating: { average: 0, count: 0, distribution: [0, 0, 0, 0, 0] },
+      latestReviews: [],
+      viewer: { isSignedIn: false, isOwner: false, enrollment: null },
+    });
+    expect(page.instructor).toEqual({
+      id: instructor.id,
+      displayName: expect.stringMatching(/^Ada /),
+      avatarUrl: null,
+      bio: null,
+    });
+    expect(page.publishedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(page.sections.map((s) => [s.title, s.lessonCount, s.lessons.map((l) => l.title)])).toEqual([
+      ['Basics', 2, ['Welcome', 'Reading']],
+      ['More', 1, ['Deeper']],
+    ]);
+    expect(page.sections[0]!.lessons[0]).toEqual({
+      id: course.lessonIds[0],
+      title: 'Welcome',
+      description: null,
+      contentType: 'video',
+      sortOrder: 0,
+      durationSeconds: 150,
+      isPreview: true,
+    });
+    const text = JSON.stringify(page);
+    expect(text).not.toContain(CONTENT_CANARY);
+    expect(text).not.toMatch(/videoUrl|articleContent|downloadableResources|@example\.test/);
+  });
+
+  it('hides a draft from anon and from other users (not_found), and shows it to its owner', async () => {
+    const draft = await buildCourse(db, instructor, { draft: true });
+    await expectAppError(getCoursePage(anon(), draft.slug), 'not_found');
+    await expectAppError(getCoursePage(as(student), draft.slug), 'not_found');
+    await expectAppError(getCoursePage(as(otherInstructor), draft.slug), 'not_found');
+
+    const page = await getCoursePage(as(instructor), draft.slug);
+    expect(page).toMatchObject({
+      status: 'draft',
+      publishedAt: null,
+      viewer: { isSignedIn: true, isOwner: true },
+    });
+    expect(page.sections).toHaveLength(2);
+  });
+
+  it('answers a missing slug exactly like a hidden one', async () => {
+    await expectAppError(getCoursePage(anon(), `no-such-course-${uniqueSuffix()}`), 'not_found');
+  });
+
+  it("shows a signed-in learner their own enrolment and progress, and nobody else's", async () => {
+    const course = await buildCourse(db, instructor);
+    await enrolFree(as(student), course.id);
+    await completeLesson(db, student, course.lessonIds[1]!);
+
+    const mine = await getCoursePage(as(student), course.slug);
+    expect(mine.enrollmentCount).toBe(1);
+    expect(mine.viewer).toMatchObject({
+      isSignedIn: true,
+      isOwner: false,
+      enrollment: {
+        accessType: 'free_grant',
+        progressPercentage: 33,
+        completedLessons: 1,
+        totalLessons: 3,
+        isCompleted: false,
+        lastLessonId: course.lessonIds[1],
+        completedLessonIds: [course.lessonIds[1]],
+      },
+    });
+
+    const theirs = await getCoursePage(as(otherStudent), course.slug);
+    expect(theirs.viewer.enrollment).toBeNull();
+    // The owner may read their learners' enrolments, but the page shows only the viewer's own.
+    const owners = await getCoursePage(as(instructor), course.slug);
+    expect(owners.viewer).toMatchObject({ isOwner: true, enrollment: null });
+  });
+
+  it('summarises ratings and shows the latest reviews with reviewer cards only', async () => {
+    const course = await buildCourse(db, instructor);
+    const reviewers = [student, otherStudent, await makeUser(db, 'student', 'edsger')];
+    const ratings = [5, 4, 5];
+    for (const [i, reviewer] of reviewers.entries()) {
+      await enrolFree(as(reviewer), course.id);
+      await addReview(as(reviewer), course.id, {
+        rating: ratings[i]!,
+        title: `Review ${i}`,
+        comment: 'Clear and useful.',
+      });
+    }
+    const page = await getCoursePage(anon(), course.slug);
+    expect(page.rating).toEqual({ average: 4.67, count: 3, distribution: [0, 0, 0, 1, 2] });
+    expect(page.latestReviews).toHaveLength(3);
+    expect(page.latestReviews.map((r) => r.title).sort()).toEqual(['Review 0', 'Review 1', 'Review 2']);
+    for (const review of page.latestReviews) {
+      expect(review.reviewer).toEqual({
+        id: expect.any(String),
+        displayName: expect.any(String),
+        avatarUrl: null,
+        bio: null,
+      });
+    }
+    expect(JSON.stringify(page)).not.toContain('@example.test');
+  });
+});
+
+describe('authoring', () => {
+  it('lets only instructors create courses, as themselves', async () => {
+    const input = {
+      slug: `student-course-${uniqueSuffix()}`,
+      title: 'Nope',
+      description: 'Students cannot author.',
+      category: 'programming',
+      difficultyLevel: 'beginner' as const,
+      accessType: 'free' as const,
+    };
+    await expectAppError(createCourse(as(student), input), 'forbidden');
+    await expectAppError(createCourse(anon(), input), 'unauthorized');
+    const created = await createCourse(as(instructor), input);
+    expect(created).toMatchObject({ slug: input.slug, status: 'draft' });
+    await expectAppError(createCourse(as(otherInstructor), input), 'conflict');
+  });
+
+  it('validates input that does not come through a route schema', async () => {
+    await expectAppError(
+      createCourse(as(instructor), {
+        slug: 'Not A Slug',
+        title: 'x',
+        description: 'x',
+        category: 'x',
+        difficultyLevel: 'beginner',
+        accessType: 'free',
+      }),
+      'validation_failed',
+    );
+    await expectAppError(
+      createCourse(as(instructor), {
+        slug: `paid-free-${uniqueSuffix()}`,
+        title: 'x',
+        description: 'x',
+        category: 'x',
+        difficultyLevel: 'beginner',
+        accessType: 'paid',
+        priceCents: 0,
+      }),
+      'validation_failed',
+    );
+  });
+
+  it("answers not_found when authoring someone else's course", async () => {
+    const course = await buildCourse(db, instructor, { draft: true });
+    await expectAppError(createSection(as(otherInstructor), course.id, { title: 'Mine now' }), 'not_found');
+    await expectAppError(
+      createLesson(as(otherInstructor), course.id, course.sectionIds[0]!, {
+        title: 'Sneaky',
+        contentType: 'article',
+        articleContent: 'x',
+      }),
+      'not_found',
+    );
+    await expectAppError(publishCourse(as(otherInstructor), course.id), 'not_found');
+    await expectAppError(publishCourse(as(student), course.id), 'not_found');
+  });
+
+  it('appends sections and lessons in order and refuses to publish an empty course', async () => {
+    const caller = as(instructor);
+    const course = await createCourse(caller, {
+      slug: `empty-${uniqueSuffix()}`,
+      title: 'Empty',
+      description: 'Nothing yet.',
+      category: 'design',
+      difficultyLevel: 'advanced',
+      accessType: 'paid',
+      priceCents: 1900,
+    });
+    const a = await createSection(caller, course.id, { title: 'A' });
+    const b = await createSection(caller, course.id, { title: 'B' });
+    expect([a.sortOrder, b.sortOrder]).toEqual([0, 1]);
+    await expectAppError(publishCourse(caller, course.id), 'conflict');
+
+    const l1 = await createLesson(caller, course.id, b.id, {
+      title: 'One',
+      contentType: 'article',
+      articleContent: 'x',
+    });
+    const l2 = await createLesson(caller, course.id, b.id, {
+      title: 'Two',
+      contentType: 'video',
+      videoUrl: 'https://video.example.test/two.mp4',
+      videoDurationSeconds: 61,
+    });
+    expect([l1.sortOrder, l2.sortOrder]).toEqual([0, 1]);
+    // A section of another course is not a section of this one.
+    const other = await buildCourse(db, instructor, { draft: true });
+    await expectAppError(
+      createLesson(caller, course.id, other.sectionIds[0]!, {
+        title: 'x',
+        contentType: 'article',
+        articleContent: 'x',
+      }),
+      'not_found',
+    );
+
+    const published = await publishCourse(caller, course.id);
+    expect(published.status).toBe('published');
+    const again = await publishCourse(caller, course.id);
+    expect(again.publishedAt).toBe(published.publishedAt);
+  });
+});
+
+describe('enrolment and reviews', () => {
+  it('enrols a learner in a free course once, and refuses paid, draft and missing courses', async () => {
+    const free = await buildCourse(db, instructor);
+    const first = await enrolFree(as(otherStudent), free.id);
+    const second = await enrolFree(as(otherStudent), free.id);
+    expect(second).toEqual(first);
+    expect(first.accessType).toBe('free_grant');
+
+    const paid = await buildCourse(db, instructor, { course: { accessType: 'paid', priceCents: 4900 } });
+    await expectAppError(enrolFree(as(otherStudent), paid.id), 'forbidden');
+    const draft = await buildCourse(db, instructor, { draft: true });
+    await expectAppError(enrolFree(as(otherStudent), draft.id), 'not_found');
+    await expectAppError(enrolFree(as(otherStudent), '00000000-0000-4000-8000-000000000000'), 'not_found');
+    await expectAppError(enrolFree(anon(), free.id), 'unauthorized');
+  });
+
+  it('enrols through an active subscription only', async () => {
+    const course = await buildCourse(db, otherInstructor, {
+      course: { accessType: 'subscription', priceCents: 0 },
+    });
+    await expectAppError(enrolWithSubscription(as(student), course.id), 'forbidden');
+    const subscriber = await makeUser(db, 'student', 'sub', {
+      subscription: { tier: 'premium', expiresAt: null },
+    });
+    const enrollment = await enrolWithSubscription(as(subscriber), course.id);
+    expect(enrollment.accessType).toBe('subscription');
+    await expectAppError(
+      enrolFree(
+        as(subscriber),
+        (await buildCourse(db, instructor, { course: { accessType: 'paid', priceCents: 100 } })).id,
+      ),
+      'forbidden',
+    );
+  });
+
+  it('accepts one review per enrolled learner', async () => {
+    const course = await buildCourse(db, instructor);
+    await expectAppError(addReview(as(student), course.id, { rating: 5 }), 'forbidden');
+    await enrolFree(as(student), course.id);
+    const review = await addReview(as(student), course.id, { rating: 4, comment: 'Good.' });
+    expect(review).toMatchObject({ courseId: course.id, rating: 4 });
+    await expectAppError(addReview(as(student), course.id, { rating: 1 }), 'conflict');
+    await expectAppError(addReview(as(student), course.id, { rating: 9 }), 'validation_failed');
+  });
+});
+
+describe('listCourses', () => {
+  it('pages through published courses newest first, without drafts', async () => {
+    const category = `cat-${uniqueSuffix()}`;
+    const published = [];
+    for (let i = 0; i < 3; i++) published.push(await buildCourse(db, instructor, { course: { category } }));
+    await buildCourse(db, instructor, { draft: true, course: { category } });
+
+    const first = await listCourses(anon(), { limit: 2, category });
+    expect(first.items.map((c) => c.id)).toEqual([published[2]!.id, published[1]!.id]);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const second = await listCourses(anon(), { limit: 2, category, cursor: first.nextCursor! });
+    expect(second.items.map((c) => c.id)).toEqual([published[0]!.id]);
+    expect(second.nextCursor).toBeNull();
+    expect(second.items[0]).toMatchObject({ lessonCount: 3, instructorName: expect.stringMatching(/^Ada /) });
+
+    // The owner sees their draft on its page, but the catalogue lists published courses only.
+    const owners = await listCourses(as(instructor), { limit: 50, category });
+    expect(owners.items).toHaveLength(3);
+    await expectAppError(listCourses(anon(), { limit: 2, cursor: 'garbage' }), 'validation_failed');
+  });
+});

@@ -1,0 +1,439 @@
+import { sql, type Expression, type SqlBool } from 'kysely';
+import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
+import type { Courses, Json } from '../../db/types.generated.ts';
+import type { Tx } from '../../db/session.ts';
+
+/** How many reviews the landing page shows. */
+export const LATEST_REVIEWS_LIMIT = 5;
+
+/** A row of private.public_profile_cards(): the only part of another person's profile we may read. */
+interface ProfileCardRow {
+  id: string;
+  displayName: string;
+  avatarUrl: string | null;
+  bio: string | null;
+}
+
+/** Public cards of the given people, as a FROM item (SECURITY DEFINER: it applies access.md itself). */
+function profileCards(ids: Expression<string[]>) {
+  return sql<ProfileCardRow>`private.public_profile_cards(${ids})`.as('card');
+}
+
+// ---------------------------------------------------------------- landing page
+
+/**
+ * The landing page of one course as ONE statement: course row, instructor card, outline (no
+ * lesson content: those columns are not even granted), rating summary, latest reviews with
+ * reviewer cards, and (signed in) the viewer's own enrolment with completed lessons. Row-level security
+ * decides what exists; the explicit filters only add "not deleted" (owners may see deleted rows).
+ * Exposed as a builder so the benchmark can issue the very same SQL text.
+ */
+export function coursePageQuery(tx: Tx, slug: string, viewerId: string | null) {
+  const viewer = sql<string>`${viewerId}::uuid`;
+  return (
+    tx
+      .selectFrom('courses as c')
+      .where('c.slug', '=', slug)
+      .where('c.deletedAt', 'is', null)
+      .select([
+        'c.id',
+        'c.slug',
+        'c.title',
+        'c.subtitle',
+        'c.description',
+        'c.thumbnailUrl',
+        'c.previewVideoUrl',
+        'c.category',
+        'c.subcategory',
+        'c.tags',
+        'c.difficultyLevel',
+        'c.priceCents',
+        'c.accessType',
+        'c.status',
+        'c.language',
+        'c.captionsAvailable',
+        'c.prerequisites',
+        'c.learningOutcomes',
+        'c.targetAudience',
+        'c.metaDescription',
+        'c.hasCertificate',
+        'c.lessonCount',
+        'c.totalDurationMinutes',
+        'c.enrollmentCount',
+        'c.publishedAt',
+        'c.lastUpdatedAt',
+        'c.averageRating',
+        'c.totalReviews',
+      ])
+      .select((eb) => [
+        sql<boolean>`coalesce(${eb.ref('c.instructorId')} = ${viewer}, false)`.as('isOwner'),
+        jsonObjectFrom(
+          eb.selectFrom(profileCards(sql`array[${eb.ref('c.instructorId')}]`)).selectAll('card'),
+        ).as('instructor'),
+        jsonArrayFrom(
+          eb
+            .selectFrom('courseSections as s')
+            .whereRef('s.courseId', '=', 'c.id')
+            .where('s.deletedAt', 'is', null)
+            .orderBy('s.sortOrder')
+            .orderBy('s.id')
+            .select([
+              's.id',
+              's.title',
+              's.description',
+              's.sortOrder',
+              's.lessonCount',
+              's.totalDurationMinutes',
+            ])
+            .select((eb2) =>
+              jsonArrayFrom(
+                eb2
+                  .selectFrom('courseLessons as l')
+                  .whereRef('l.sectionId', '=', 's.id')
+                  .where('l.deletedAt', 'is', null)
+                  .orderBy('l.sortOrder')
+                  .orderBy('l.id')
+                  .select([
+                    'l.id',
+                    'l.title',
+                    'l.description',
+                    'l.contentType',
+                    'l.sortOrder',
+                    'l.videoDurationSeconds as durationSeconds',
+                    'l.isPreview',
+                  ]),
+              ).as('lessons'),
+            ),
+        ).as('sections'),
+        eb
+          .selectFrom('courseReviews as r')
+          .whereRef('r.courseId', '=', 'c.id')
+          .select(
+            sql<number[]>`array[count(*) filter (where r.rating = 1), count(*) filter (where r.rating = 2),
+            count(*) filter (where r.rating = 3), count(*) filter (where r.rating = 4),
+            count(*) filter (where r.rating = 5)]::int[]`.as('distribution'),
+          )
+          .as('ratingDistribution'),
+        jsonArrayFrom(
+          eb
+            .selectFrom('courseReviews as r')
+            .whereRef('r.courseId', '=', 'c.id')
+            .orderBy('r.createdAt', 'desc')
+            .orderBy('r.id', 'desc')
+            .limit(LATEST_REVIEWS_LIMIT)
+            .select(['r.id', 'r.rating', 'r.title', 'r.comment', 'r.createdAt'])
+            .select((eb2) =>
+              jsonObjectFrom(
+                eb2.selectFrom(profileCards(sql`array[${eb2.ref('r.userId')}]`)).selectAll('card'),
+              ).as('reviewer'),
+            ),
+        ).as('latestReviews'),
+      ])
+      // anon holds no privilege on enrolments at all, so the subquery exists only for a signed-in viewer.
+      .$if(viewerId !== null, (qb) =>
+        qb.select((eb) =>
+          jsonObjectFrom(
+            eb
+              .selectFrom('enrollments as e')
+              .whereRef('e.courseId', '=', 'c.id')
+              .where('e.userId', '=', viewer)
+              .select([
+                'e.id',
+                'e.accessType',
+                'e.enrolledAt',
+                'e.expiresAt',
+                'e.progressPercentage',
+                'e.completedLessons',
+                'e.totalLessons',
+                'e.isCompleted',
+                'e.completedAt',
+                'e.lastLessonId',
+                'e.lastAccessedAt',
+              ])
+              .select((eb2) =>
+                eb2
+                  .selectFrom('lessonProgress as lp')
+                  .whereRef('lp.enrollmentId', '=', 'e.id')
+                  .where('lp.status', '=', 'completed')
+                  .select(
+                    sql<string[]>`coalesce(array_agg(lp.lesson_id order by lp.lesson_id), '{}')`.as('ids'),
+                  )
+                  .as('completedLessonIds'),
+              ),
+          ).as('enrollment'),
+        ),
+      )
+  );
+}
+
+/** The landing-page row of a course the caller may read, or undefined. */
+export async function findCoursePage(tx: Tx, slug: string, viewerId: string | null) {
+  return coursePageQuery(tx, slug, viewerId).executeTakeFirst();
+}
+
+export type CoursePageRow = NonNullable<Awaited<ReturnType<typeof findCoursePage>>>;
+
+// ---------------------------------------------------------------- catalogue
+
+export interface CatalogCursor {
+  /** published_at as integer microseconds since the epoch: a JS Date would lose the last three digits. */
+  publishedMicros: string;
+  id: string;
+}
+
+export interface CatalogFilter {
+  limit: number;
+  after?: CatalogCursor | undefined;
+  category?: string | undefined;
+  difficulty?: Courses['difficultyLevel'] | undefined;
+}
+
+/**
+ * One page of the published catalogue, newest first, keyset-paginated on (published_at, id).
+ * Fetches `limit + 1` rows so the caller knows whether another page exists.
+ */
+export async function listPublishedCourses(tx: Tx, filter: CatalogFilter) {
+  let query = tx
+    .selectFrom('courses as c')
+    .where('c.status', '=', 'published')
+    .where('c.deletedAt', 'is', null)
+    .select([
+      'c.id',
+      'c.slug',
+      'c.title',
+      'c.subtitle',
+      'c.thumbnailUrl',
+      'c.instructorName',
+      'c.category',
+      'c.difficultyLevel',
+      'c.priceCents',
+      'c.accessType',
+      'c.averageRating',
+      'c.totalReviews',
+      'c.enrollmentCount',
+      'c.lessonCount',
+      'c.totalDurationMinutes',
+      'c.publishedAt',
+      sql<string>`(extract(epoch from c.published_at) * 1000000)::bigint::text`.as('publishedMicros'),
+    ])
+    .orderBy('c.publishedAt', 'desc')
+    .orderBy('c.id', 'desc')
+    .limit(filter.limit + 1);
+  if (filter.category) query = query.where('c.category', '=', filter.category);
+  if (filter.difficulty) query = query.where('c.difficultyLevel', '=', filter.difficulty);
+  if (filter.after) {
+    const { publishedMicros, id } = filter.after;
+    query = query.where(
+      sql<SqlBool>`(c.published_at, c.id) < (timestamptz 'epoch' + ${publishedMicros}::bigint * interval '1 microsecond', ${id}::uuid)`,
+    );
+  }
+  return query.execute();
+}
+
+// ---------------------------------------------------------------- authoring
+
+/** True when the caller is an active instructor or admin (policies check the same on insert). */
+export async function callerIsInstructor(tx: Tx): Promise<boolean> {
+  const { rows } = await sql<{ ok: boolean }>`select private.is_instructor() as ok`.execute(tx);
+  return rows[0]?.ok === true;
+}
+
+export interface NewCourse {
+  slug: string;
+  title: string;
+  subtitle?: string | null | undefined;
+  description: string;
+  thumbnailUrl?: string | null | undefined;
+  previewVideoUrl?: string | null | undefined;
+  instructorId: string;
+  category: string;
+  subcategory?: string | null | undefined;
+  tags: string[];
+  difficultyLevel: Courses['difficultyLevel'];
+  priceCents: number;
+  accessType: 'free' | 'paid' | 'subscription';
+  hasCertificate: boolean;
+  language: string;
+  captionsAvailable: string[];
+  prerequisites: string[];
+  learningOutcomes: string[];
+  targetAudience?: string | null | undefined;
+  metaDescription?: string | null | undefined;
+  metaKeywords: string[];
+}
+
+/** Inserts a draft course; RLS requires instructorId to be the caller (or the caller an admin). */
+export async function insertCourse(tx: Tx, course: NewCourse) {
+  return tx
+    .insertInto('courses')
+    .values({ ...course, status: 'draft' })
+    .returning(['id', 'slug', 'status'])
+    .executeTakeFirstOrThrow();
+}
+
+/** A live course the caller may author (owner or admin), or undefined. */
+export async function findManagedCourse(tx: Tx, courseId: string) {
+  return tx
+    .selectFrom('courses')
+    .where('id', '=', courseId)
+    .where('deletedAt', 'is', null)
+    .where(sql<SqlBool>`private.can_manage_course(id)`)
+    .select(['id', 'slug', 'status', 'lessonCount', 'publishedAt'])
+    .executeTakeFirst();
+}
+
+/** The sort position after the course's last live section. */
+export async function nextSectionOrder(tx: Tx, courseId: string): Promise<number> {
+  const row = await tx
+    .selectFrom('courseSections')
+    .where('courseId', '=', courseId)
+    .where('deletedAt', 'is', null)
+    .select(sql<number>`coalesce(max(sort_order) + 1, 0)::int`.as('next'))
+    .executeTakeFirstOrThrow();
+  return row.next;
+}
+
+export async function insertSection(
+  tx: Tx,
+  section: { courseId: string; title: string; description?: string | null | undefined; sortOrder: number },
+) {
+  return tx
+    .insertInto('courseSections')
+    .values(section)
+    .returning(['id', 'courseId', 'sortOrder'])
+    .executeTakeFirstOrThrow();
+}
+
+/** A live section of the given course, or undefined. */
+export async function findSection(tx: Tx, courseId: string, sectionId: string) {
+  return tx
+    .selectFrom('courseSections')
+    .where('id', '=', sectionId)
+    .where('courseId', '=', courseId)
+    .where('deletedAt', 'is', null)
+    .select(['id', 'courseId'])
+    .executeTakeFirst();
+}
+
+/** The sort position after the section's last live lesson. */
+export async function nextLessonOrder(tx: Tx, sectionId: string): Promise<number> {
+  const row = await tx
+    .selectFrom('courseLessons')
+    .where('sectionId', '=', sectionId)
+    .where('deletedAt', 'is', null)
+    .select(sql<number>`coalesce(max(sort_order) + 1, 0)::int`.as('next'))
+    .executeTakeFirstOrThrow();
+  return row.next;
+}
+
+export interface NewLesson {
+  courseId: string;
+  sectionId: string;
+  title: string;
+  description?: string | null | undefined;
+  sortOrder: number;
+  contentType: 'video' | 'article';
+  videoUrl?: string | null | undefined;
+  videoDurationSeconds?: number | null | undefined;
+  articleContent?: string | null | undefined;
+  downloadableResources: Json;
+  isPreview: boolean;
+}
+
+/** Inserts a lesson; triggers recount the section, the course and its enrolments' totals. */
+export async function insertLesson(tx: Tx, lesson: NewLesson) {
+  return tx
+    .insertInto('courseLessons')
+    .values({ ...lesson, downloadableResources: JSON.stringify(lesson.downloadableResources) })
+    .returning(['id', 'courseId', 'sectionId', 'sortOrder'])
+    .executeTakeFirstOrThrow();
+}
+
+/** Sets the status; the courses_stamp_status trigger stamps published_at on first publication. */
+export async function updateCourseStatus(
+  tx: Tx,
+  courseId: string,
+  status: 'draft' | 'published' | 'archived',
+) {
+  return tx
+    .updateTable('courses')
+    .set({ status })
+    .where('id', '=', courseId)
+    .returning(['id', 'slug', 'status', 'publishedAt'])
+    .executeTakeFirstOrThrow();
+}
+
+// ---------------------------------------------------------------- enrolment and reviews
+
+/** A live course the caller may read (RLS decides), with what enrolment needs to know. */
+export async function findReadableCourse(tx: Tx, courseId: string) {
+  return tx
+    .selectFrom('courses')
+    .where('id', '=', courseId)
+    .where('deletedAt', 'is', null)
+    .select(['id', 'status', 'accessType', 'priceCents', 'instructorId'])
+    .executeTakeFirst();
+}
+
+export async function findEnrollment(tx: Tx, courseId: string, userId: string) {
+  return tx
+    .selectFrom('enrollments')
+    .where('courseId', '=', courseId)
+    .where('userId', '=', userId)
+    .select(['id', 'courseId', 'accessType', 'enrolledAt'])
+    .executeTakeFirst();
+}
+
+/** The learner's own enrolment; policies allow only the free and subscription self-service paths. */
+export async function insertEnrollment(
+  tx: Tx,
+  enrollment: { userId: string; courseId: string; accessType: 'free_grant' | 'subscription' },
+) {
+  return tx
+    .insertInto('enrollments')
+    .values(enrollment)
+    .returning(['id', 'courseId', 'accessType', 'enrolledAt'])
+    .executeTakeFirstOrThrow();
+}
+
+/** Whether the caller holds a live enrolment in the course (access.md's definition). */
+export async function callerIsEnrolled(tx: Tx, courseId: string): Promise<boolean> {
+  const { rows } = await sql<{ ok: boolean }>`select private.is_enrolled(${courseId}::uuid) as ok`.execute(
+    tx,
+  );
+  return rows[0]?.ok === true;
+}
+
+/** Whether the caller's plan currently grants subscription access. */
+export async function callerHasActiveSubscription(tx: Tx): Promise<boolean> {
+  const { rows } = await sql<{
+    ok: boolean;
+  }>`select private.has_active_subscription(auth.uid()) as ok`.execute(tx);
+  return rows[0]?.ok === true;
+}
+
+export async function findReview(tx: Tx, courseId: string, userId: string) {
+  return tx
+    .selectFrom('courseReviews')
+    .where('courseId', '=', courseId)
+    .where('userId', '=', userId)
+    .select(['id'])
+    .executeTakeFirst();
+}
+
+/** Inserts the caller's review (user_id defaults to auth.uid()); triggers update the course rating. */
+export async function insertReview(
+  tx: Tx,
+  review: {
+    courseId: string;
+    rating: number;
+    title?: string | null | undefined;
+    comment?: string | null | undefined;
+  },
+) {
+  return tx
+    .insertInto('courseReviews')
+    .values(review)
+    .returning(['id', 'courseId', 'rating'])
+    .executeTakeFirstOrThrow();
+}

@@ -1,0 +1,347 @@
+import { z } from 'zod';
+import {
+  COURSE_LIST_MAX_LIMIT,
+  createCourseSchema,
+  createLessonSchema,
+  createReviewSchema,
+  createSectionSchema,
+  type CourseCard,
+  type CourseList,
+  type CourseListQuery,
+  type CoursePage,
+  type CreateCourseInput,
+  type CreateLessonInput,
+  type CreateReviewInput,
+  type CreateSectionInput,
+  type EnrollmentSummary,
+} from '../../../contracts/courses.ts';
+import type { Db, SessionUser } from '../../db/session.ts';
+import type { RequestDb } from '../../platform/auth.ts';
+import { AppError, findPgError } from '../../platform/errors.ts';
+import {
+  callerHasActiveSubscription,
+  callerIsEnrolled,
+  callerIsInstructor,
+  findCoursePage,
+  findEnrollment,
+  findManagedCourse,
+  findReadableCourse,
+  findReview,
+  findSection,
+  insertCourse,
+  insertEnrollment,
+  insertLesson,
+  insertReview,
+  insertSection,
+  listPublishedCourses,
+  nextLessonOrder,
+  nextSectionOrder,
+  updateCourseStatus,
+  type CatalogCursor,
+  type CoursePageRow,
+} from './courses.queries.ts';
+
+/**
+ * Who is calling and how their units of work run. A Fastify request satisfies it (`request.user`,
+ * `request.db`); the seed and jobs acting for a person build one with `callerFor`.
+ */
+export interface Caller {
+  readonly user: SessionUser | null;
+  readonly db: RequestDb;
+}
+
+/** A caller whose units of work run as `user` (or as anon) under row-level security. */
+export function callerFor(db: Db, user: SessionUser | null): Caller {
+  return { user, db: { run: (work) => (user ? db.asUser(user, work) : db.asAnon(work)) } };
+}
+
+function requireUser(caller: Caller): SessionUser {
+  if (!caller.user) throw new AppError('unauthorized');
+  return caller.user;
+}
+
+/** Validates and applies defaults for callers that do not come through a route schema (seed, jobs). */
+function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((i) => ({
+    path: ['body', ...i.path].join('.'),
+    message: i.message,
+  }));
+  throw new AppError('validation_failed', `${issues[0]?.path}: ${issues[0]?.message}`, { issues });
+}
+
+/** Maps a unique violation to a precise conflict; everything else goes to the shared classifier. */
+async function withConflict<T>(message: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (findPgError(error)?.code === '23505')
+      throw new AppError('conflict', message, undefined, { cause: error });
+    throw error;
+  }
+}
+
+const notFound = () => new AppError('not_found', 'Course not found.');
+
+/** JSON from the database carries timestamps as text; the API sends ISO 8601 in UTC everywhere. */
+function iso(value: Date | string): string {
+  return (value instanceof Date ? value : new Date(value)).toISOString();
+}
+function isoOrNull(value: Date | string | null): string | null {
+  return value === null ? null : iso(value);
+}
+
+// ---------------------------------------------------------------- reads
+
+/**
+ * The landing page of a course, in one database round trip. Throws not_found when the course is
+ * missing, deleted or not visible to the caller (the same answer, so existence does not leak).
+ */
+export async function getCoursePage(caller: Caller, slug: string): Promise<CoursePage> {
+  const row = await caller.db.run((tx) => findCoursePage(tx, slug, caller.user?.id ?? null));
+  if (!row) throw notFound();
+  return toCoursePage(row, caller.user !== null);
+}
+
+function toCoursePage(row: CoursePageRow, isSignedIn: boolean): CoursePage {
+  const enrollment = row.enrollment ?? null;
+  return {
+    id: row.id,
+    slug: row.slug,
+    title: row.title,
+    subtitle: row.subtitle,
+    description: row.description,
+    thumbnailUrl: row.thumbnailUrl,
+    previewVideoUrl: row.previewVideoUrl,
+    category: row.category,
+    subcategory: row.subcategory,
+    tags: row.tags,
+    difficultyLevel: row.difficultyLevel,
+    priceCents: row.priceCents,
+    accessType: row.accessType,
+    status: row.status,
+    language: row.language,
+    captionsAvailable: row.captionsAvailable,
+    prerequisites: row.prerequisites,
+    learningOutcomes: row.learningOutcomes,
+    targetAudience: row.targetAudience,
+    metaDescription: row.metaDescription,
+    hasCertificate: row.hasCertificate,
+    lessonCount: row.lessonCount,
+    totalDurationMinutes: row.totalDurationMinutes,
+    enrollmentCount: row.enrollmentCount,
+    publishedAt: isoOrNull(row.publishedAt),
+    lastUpdatedAt: isoOrNull(row.lastUpdatedAt),
+    instructor: row.instructor,
+    sections: row.sections,
+    rating: {
+      average: row.averageRating,
+      count: row.totalReviews,
+      distribution: row.ratingDistribution ?? [0, 0, 0, 0, 0],
+    },
+    latestReviews: row.latestReviews.map((r) => ({ ...r, createdAt: iso(r.createdAt) })),
+    viewer: {
+      isSignedIn,
+      isOwner: row.isOwner,
+      enrollment: enrollment
+        ? {
+            ...enrollment,
+            enrolledAt: iso(enrollment.enrolledAt),
+            expiresAt: isoOrNull(enrollment.expiresAt),
+            completedAt: isoOrNull(enrollment.completedAt),
+            lastAccessedAt: isoOrNull(enrollment.lastAccessedAt),
+            completedLessonIds: enrollment.completedLessonIds ?? [],
+          }
+        : null,
+    },
+  };
+}
+
+const cursorSchema = z.object({ publishedMicros: z.string().regex(/^-?\d{1,20}$/), id: z.uuid() });
+
+function encodeCursor(cursor: CatalogCursor): string {
+  return Buffer.from(`${cursor.publishedMicros}~${cursor.id}`).toString('base64url');
+}
+
+function decodeCursor(text: string): CatalogCursor {
+  const [publishedMicros, id] = Buffer.from(text, 'base64url').toString('utf8').split('~');
+  const parsed = cursorSchema.safeParse({ publishedMicros, id });
+  if (!parsed.success)
+    throw new AppError('validation_failed', 'querystring.cursor: is not a cursor this API issued');
+  return parsed.data;
+}
+
+/** One page of the published catalogue, newest first; `nextCursor` is null on the last page. */
+export async function listCourses(caller: Caller, query: CourseListQuery): Promise<CourseList> {
+  const limit = Math.min(Math.max(query.limit, 1), COURSE_LIST_MAX_LIMIT);
+  const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+  const rows = await caller.db.run((tx) =>
+    listPublishedCourses(tx, { limit, after, category: query.category, difficulty: query.difficulty }),
+  );
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(({ publishedMicros: _cursor, publishedAt, ...card }): CourseCard => ({
+      ...card,
+      publishedAt: iso(publishedAt!),
+    })),
+    nextCursor:
+      rows.length > limit && last
+        ? encodeCursor({ publishedMicros: last.publishedMicros, id: last.id })
+        : null,
+  };
+}
+
+// ---------------------------------------------------------------- authoring
+
+/**
+ * Creates a draft course owned by the caller. Throws forbidden unless the caller is an instructor
+ * (or admin), conflict when the slug is taken.
+ */
+export async function createCourse(caller: Caller, input: CreateCourseInput) {
+  const user = requireUser(caller);
+  const course = parseInput(createCourseSchema, input);
+  return withConflict(`A course with the address "${course.slug}" already exists; choose another slug.`, () =>
+    caller.db.run(async (tx) => {
+      if (!(await callerIsInstructor(tx))) {
+        throw new AppError('forbidden', 'Only instructors can create courses.');
+      }
+      return insertCourse(tx, { ...course, instructorId: user.id });
+    }),
+  );
+}
+
+/** Adds a section to a course the caller authors (after the last one unless sortOrder is given). */
+export async function createSection(caller: Caller, courseId: string, input: CreateSectionInput) {
+  requireUser(caller);
+  const section = parseInput(createSectionSchema, input);
+  return caller.db.run(async (tx) => {
+    if (!(await findManagedCourse(tx, courseId))) throw notFound();
+    const sortOrder = section.sortOrder ?? (await nextSectionOrder(tx, courseId));
+    return insertSection(tx, { courseId, title: section.title, description: section.description, sortOrder });
+  });
+}
+
+/** Adds a video or article lesson to a section of a course the caller authors. */
+export async function createLesson(
+  caller: Caller,
+  courseId: string,
+  sectionId: string,
+  input: CreateLessonInput,
+) {
+  requireUser(caller);
+  const lesson = parseInput(createLessonSchema, input);
+  return caller.db.run(async (tx) => {
+    if (!(await findManagedCourse(tx, courseId))) throw notFound();
+    if (!(await findSection(tx, courseId, sectionId))) throw new AppError('not_found', 'Section not found.');
+    const sortOrder = lesson.sortOrder ?? (await nextLessonOrder(tx, sectionId));
+    return insertLesson(tx, {
+      courseId,
+      sectionId,
+      title: lesson.title,
+      description: lesson.description,
+      sortOrder,
+      contentType: lesson.contentType,
+      videoUrl: lesson.contentType === 'video' ? lesson.videoUrl : null,
+      videoDurationSeconds: lesson.contentType === 'video' ? lesson.videoDurationSeconds : null,
+      articleContent: lesson.articleContent ?? null,
+      downloadableResources: lesson.downloadableResources,
+      isPreview: lesson.isPreview,
+    });
+  });
+}
+
+/**
+ * Publishes a course the caller authors. A course without lessons cannot be published (conflict);
+ * publishing a published course returns it unchanged.
+ */
+export async function publishCourse(caller: Caller, courseId: string) {
+  requireUser(caller);
+  const course = await caller.db.run(async (tx) => {
+    const found = await findManagedCourse(tx, courseId);
+    if (!found) throw notFound();
+    if (found.lessonCount === 0) {
+      throw new AppError('conflict', 'Add at least one lesson before publishing the course.');
+    }
+    return found.status === 'published' ? found : updateCourseStatus(tx, courseId, 'published');
+  });
+  return { id: course.id, slug: course.slug, status: course.status, publishedAt: iso(course.publishedAt!) };
+}
+
+// ---------------------------------------------------------------- enrolment and reviews
+
+function enrollmentDto(row: {
+  id: string;
+  courseId: string;
+  accessType: EnrollmentSummary['accessType'];
+  enrolledAt: Date;
+}) {
+  return { id: row.id, courseId: row.courseId, accessType: row.accessType, enrolledAt: iso(row.enrolledAt) };
+}
+
+/**
+ * Enrols the caller in a free published course (access type free_grant). Already enrolled: returns
+ * the existing enrolment. Throws not_found for a course the caller cannot see, forbidden when the
+ * course is not free.
+ */
+export async function enrolFree(caller: Caller, courseId: string) {
+  const user = requireUser(caller);
+  const row = await caller.db.run(async (tx) => {
+    const course = await findReadableCourse(tx, courseId);
+    if (!course) throw notFound();
+    const existing = await findEnrollment(tx, courseId, user.id);
+    if (existing) return existing;
+    if (course.status !== 'published')
+      throw new AppError('conflict', 'This course is not open for enrolment.');
+    if (course.accessType !== 'free' || course.priceCents !== 0) {
+      throw new AppError('forbidden', 'This course is not free: buy it or enrol through a subscription.');
+    }
+    return insertEnrollment(tx, { userId: user.id, courseId, accessType: 'free_grant' });
+  });
+  return enrollmentDto(row);
+}
+
+/**
+ * Enrols the caller in a published subscription course through their active plan. Throws
+ * forbidden when the course is not a subscription course or the plan is not active.
+ */
+export async function enrolWithSubscription(caller: Caller, courseId: string) {
+  const user = requireUser(caller);
+  const row = await caller.db.run(async (tx) => {
+    const course = await findReadableCourse(tx, courseId);
+    if (!course) throw notFound();
+    const existing = await findEnrollment(tx, courseId, user.id);
+    if (existing) return existing;
+    if (course.status !== 'published')
+      throw new AppError('conflict', 'This course is not open for enrolment.');
+    if (course.accessType !== 'subscription') {
+      throw new AppError('forbidden', 'This course is not part of the subscription.');
+    }
+    if (!(await callerHasActiveSubscription(tx))) {
+      throw new AppError('forbidden', 'Your subscription is not active.');
+    }
+    return insertEnrollment(tx, { userId: user.id, courseId, accessType: 'subscription' });
+  });
+  return enrollmentDto(row);
+}
+
+/**
+ * Adds the caller's review of a course they are enrolled in; one per learner and course (conflict
+ * on a second). Throws not_found for an invisible course, forbidden when not enrolled.
+ */
+export async function addReview(caller: Caller, courseId: string, input: CreateReviewInput) {
+  const user = requireUser(caller);
+  const review = parseInput(createReviewSchema, input);
+  return withConflict('You have already reviewed this course.', () =>
+    caller.db.run(async (tx) => {
+      if (!(await findReadableCourse(tx, courseId))) throw notFound();
+      if (!(await callerIsEnrolled(tx, courseId))) {
+        throw new AppError('forbidden', 'Only learners enrolled in this course can review it.');
+      }
+      if (await findReview(tx, courseId, user.id))
+        throw new AppError('conflict', 'You have already reviewed this course.');
+      return insertReview(tx, { courseId, ...review });
+    }),
+  );
+}
