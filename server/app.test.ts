@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -347,5 +347,30 @@ describe('graceful shutdown', () => {
     expect(await res.json()).toEqual({ finished: true });
     await closed;
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+  });
+
+  it('answers a request that arrives while draining with 503 in the error shape', async () => {
+    const a = makeApp();
+    await a.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = a.server.address() as AddressInfo;
+    const inFlight = fetch(`http://127.0.0.1:${port}/test/slow`); // keeps close() draining
+    // A connection whose request is half sent when close() starts, finished while draining.
+    const socket = connect(port, '127.0.0.1');
+    let raw = '';
+    socket.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const closed = a.close();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const ended = new Promise((resolve) => socket.once('close', resolve));
+    socket.write('\r\n');
+    await ended;
+    expect(raw).toMatch(/^HTTP\/1\.1 503 /);
+    expect(raw).toMatch(/^connection: close$/im);
+    const body = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4));
+    expect(expectErrorShape(body, 'service_unavailable').message).toContain('shutting down');
+    expect((await inFlight).status).toBe(200);
+    await closed;
   });
 });

@@ -79,20 +79,14 @@ export function buildApp(deps: AppDeps): App {
     },
     // Malformed URLs and similar router-level failures leave in the same error shape as the rest.
     frameworkErrors: (error, request, reply) => sendError(request, reply, error),
+    // Requests arriving while closing get a 503 in the API's error shape (onRequest hook below).
+    return503OnClosing: false,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.decorate('config', config);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app);
-
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
-    reply.header('x-frame-options', 'DENY');
-    reply.header('cross-origin-opener-policy', 'same-origin');
-  });
 
   // Graceful shutdown: close() waits for in-flight requests, but a keep-alive connection would then
   // stay open until its idle timeout. Responses sent while closing tell the client to hang up.
@@ -102,6 +96,18 @@ export function buildApp(deps: AppDeps): App {
   });
   app.addHook('onSend', async (_request, reply) => {
     if (closing) reply.header('connection', 'close');
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('x-frame-options', 'DENY');
+    reply.header('cross-origin-opener-policy', 'same-origin');
+    if (closing) {
+      reply.header('retry-after', '1');
+      throw new AppError('service_unavailable', 'The server is shutting down; retry the request.');
+    }
   });
 
   app.register(fastifySwagger, {
