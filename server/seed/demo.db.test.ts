@@ -1,0 +1,171 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../tests/helpers/test-db.ts';
+import { callerFor, getCoursePage, listCourses } from '../modules/courses/courses.service.ts';
+import { DEMO_COURSES } from './demo-content.ts';
+import { seedDemo } from './demo.ts';
+
+let testDb: TestDatabase;
+let accounts: Awaited<ReturnType<typeof seedDemo>>['accounts'];
+const steps: Array<[string, number, number]> = [];
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  ({ accounts } = await seedDemo(testDb.db, { onProgress: (...step) => void steps.push(step) }));
+});
+
+afterAll(async () => {
+  await testDb?.close();
+});
+
+async function countRows() {
+  return testDb.db.asSystem(async (tx) => {
+    const { rows } = await sql<Record<string, number>>`
+      select (select count(*) from auth.users) as users, (select count(*) from courses) as courses,
+             (select count(*) from course_sections) as sections, (select count(*) from course_lessons) as lessons,
+             (select count(*) from enrollments) as enrollments, (select count(*) from lesson_progress) as progress,
+             (select count(*) from course_reviews) as reviews`.execute(tx);
+    return rows[0]!;
+  });
+}
+
+describe('seedDemo', () => {
+  it('creates the demo accounts with every role and hashed passwords', async () => {
+    expect(accounts).toHaveLength(8);
+    expect(accounts.filter((a) => a.role === 'admin')).toHaveLength(1);
+    expect(accounts.filter((a) => a.role === 'instructor')).toHaveLength(2);
+    expect(accounts.filter((a) => a.role === 'student').length).toBeGreaterThanOrEqual(4);
+
+    const stored = await testDb.db.asSystem((tx) =>
+      tx
+        .selectFrom('auth.users as u')
+        .innerJoin('profiles as p', 'p.id', 'u.id')
+        .select(['u.email', 'u.encryptedPassword', 'u.emailConfirmedAt', 'p.role'])
+        .execute(),
+    );
+    for (const account of accounts) {
+      const row = stored.find((s) => s.email === account.email)!;
+      expect(row.role).toBe(account.role);
+      expect(row.emailConfirmedAt).not.toBeNull();
+      expect(row.encryptedPassword).toMatch(/^scrypt\$16384\$8\$1\$[\w-]+\$[\w-]+$/);
+      expect(row.encryptedPassword).not.toContain(account.password);
+    }
+    expect(steps.at(-1)).toEqual([expect.any(String), steps.length, steps.length]);
+  });
+
+  it('leaves counters kept by the triggers consistent with the data', async () => {
+    const courses = await testDb.db.asSystem((tx) =>
+      tx
+        .selectFrom('courses')
+        .select(['slug', 'status', 'lessonCount', 'enrollmentCount', 'totalReviews', 'averageRating'])
+        .orderBy('slug')
+        .execute(),
+    );
+    expect(courses).toEqual([
+      {
+        slug: 'designing-accessible-web-interfaces',
+        status: 'published',
+        lessonCount: 5,
+        enrollmentCount: 2,
+        totalReviews: 1,
+        averageRating: 4,
+      },
+      {
+        slug: 'postgresql-performance-in-practice',
+        status: 'published',
+        lessonCount: 7,
+        enrollmentCount: 2,
+        totalReviews: 2,
+        averageRating: 4.5,
+      },
+      {
+        slug: 'rust-for-typescript-developers',
+        status: 'draft',
+        lessonCount: 2,
+        enrollmentCount: 0,
+        totalReviews: 0,
+        averageRating: 0,
+      },
+      {
+        slug: 'typescript-from-zero',
+        status: 'published',
+        lessonCount: 8,
+        enrollmentCount: 4,
+        totalReviews: 3,
+        averageRating: 4.67,
+      },
+    ]);
+    for (const demo of DEMO_COURSES) {
+      const expected = demo.sections.reduce((n, s) => n + s.lessons.length, 0);
+      expect(courses.find((c) => c.slug === demo.course.slug)?.lessonCount).toBe(expected);
+    }
+
+    const progress = await testDb.db.asSystem((tx) =>
+      tx
+        .selectFrom('enrollments as e')
+        .innerJoin('profiles as p', 'p.id', 'e.userId')
+        .innerJoin('courses as c', 'c.id', 'e.courseId')
+        .where('c.slug', '=', 'typescript-from-zero')
+        .select([
+          'p.email',
+          'e.accessType',
+          'e.progressPercentage',
+          'e.completedLessons',
+          'e.totalLessons',
+          'e.isCompleted',
+        ])
+        .orderBy('p.email')
+        .execute(),
+    );
+    expect(progress).toEqual([
+      expect.objectContaining({
+        email: 'alan@usefulwriter.example',
+        progressPercentage: 37,
+        completedLessons: 3,
+      }),
+      expect.objectContaining({
+        email: 'grace@usefulwriter.example',
+        progressPercentage: 100,
+        isCompleted: true,
+      }),
+      expect.objectContaining({
+        email: 'linus@usefulwriter.example',
+        progressPercentage: 0,
+        totalLessons: 8,
+      }),
+      expect.objectContaining({ email: 'margaret@usefulwriter.example', progressPercentage: 12 }),
+    ]);
+    expect(progress.every((p) => p.accessType === 'free_grant')).toBe(true);
+  });
+
+  it('shows anon exactly the published courses, with outline but no lesson content', async () => {
+    const anon = callerFor(testDb.db, null);
+    const list = await listCourses(anon, { limit: 50 });
+    const published = DEMO_COURSES.filter((d) => d.publish).map((d) => d.course.slug);
+    expect(list.items.map((c) => c.slug).sort()).toEqual([...published].sort());
+
+    const visible = await testDb.db.asAnon((tx) => tx.selectFrom('courses').select('slug').execute());
+    expect(visible.map((c) => c.slug).sort()).toEqual([...published].sort());
+
+    for (const slug of published) {
+      const page = await getCoursePage(anon, slug);
+      expect(page.instructor?.bio).toEqual(expect.any(String));
+      expect(page.sections.length).toBeGreaterThanOrEqual(2);
+      expect(page.latestReviews.length).toBeGreaterThanOrEqual(1);
+      expect(JSON.stringify(page)).not.toMatch(
+        /```|googleapis|videoUrl|articleContent|@usefulwriter\.example/,
+      );
+    }
+    await expect(getCoursePage(anon, 'rust-for-typescript-developers')).rejects.toMatchObject({
+      code: 'not_found',
+    });
+  });
+
+  it('is a no-op the second time, and still returns the accounts', async () => {
+    const before = await countRows();
+    const again = await seedDemo(testDb.db);
+    expect(again.accounts).toEqual(accounts);
+    expect(await countRows()).toEqual(before);
+    expect(before).toMatchObject({ users: 8, courses: 4, enrollments: 8, reviews: 6 });
+  });
+});
