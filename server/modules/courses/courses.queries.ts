@@ -1,6 +1,6 @@
-import { sql, type Expression, type SqlBool } from 'kysely';
+import { expressionBuilder, sql, type Expression, type SqlBool } from 'kysely';
 import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
-import type { Courses, Json } from '../../db/types.generated.ts';
+import type { Courses, DB, Json } from '../../db/types.generated.ts';
 import type { Tx } from '../../db/session.ts';
 
 /** How many reviews the landing page shows. */
@@ -14,25 +14,47 @@ interface ProfileCardRow {
   bio: string | null;
 }
 
-/** Public cards of the given people, as a FROM item (SECURITY DEFINER: it applies access.md itself). */
-function profileCards(ids: Expression<string[]>) {
-  return sql<ProfileCardRow>`private.public_profile_cards(${ids})`.as('card');
-}
+/** Public cards keyed by profile id, as the page query collects them. */
+type CardsById = Record<string, ProfileCardRow>;
 
 // ---------------------------------------------------------------- landing page
+
+/** The latest reviews of a course, newest first: listed on the page, and whose authors get cards. */
+function latestReviews(courseId: Expression<string>) {
+  return expressionBuilder<DB, never>()
+    .selectFrom('courseReviews as r')
+    .where('r.courseId', '=', courseId)
+    .orderBy('r.createdAt', 'desc')
+    .orderBy('r.id', 'desc')
+    .limit(LATEST_REVIEWS_LIMIT);
+}
 
 /**
  * The landing page of one course as ONE statement: course row, instructor card, outline (no
  * lesson content: those columns are not even granted), rating summary, latest reviews with
- * reviewer cards, and (signed in) the viewer's own enrolment with completed lessons. Row-level security
- * decides what exists; the explicit filters only add "not deleted" (owners may see deleted rows).
- * Exposed as a builder so the benchmark can issue the very same SQL text.
+ * reviewer cards, and (signed in) the viewer's own enrolment with completed lessons. Row-level
+ * security decides what exists; the explicit filters only add "not deleted" (owners may see
+ * deleted rows). Exposed as a builder so the benchmark can issue the very same SQL text.
  */
 export function coursePageQuery(tx: Tx, slug: string, viewerId: string | null) {
   const viewer = sql<string>`${viewerId}::uuid`;
   return (
     tx
       .selectFrom('courses as c')
+      // Every card on the page (instructor and latest reviewers) comes from ONE call: the function
+      // checks each person's visibility with policy helpers, and a call per card cost ~0.3 ms each.
+      .innerJoinLateral(
+        (eb) =>
+          eb
+            .selectFrom(
+              sql<ProfileCardRow>`private.public_profile_cards(array[${eb.ref('c.instructorId')}] || array(${latestReviews(eb.ref('c.id')).select('r.userId')}))`.as(
+                'card',
+              ),
+            )
+            .select(sql<CardsById>`coalesce(jsonb_object_agg(card.id, to_jsonb(card)), '{}')`.as('cardsById'))
+            .as('cards'),
+        (join) => join.onTrue(),
+      )
       .where('c.slug', '=', slug)
       .where('c.deletedAt', 'is', null)
       .select([
@@ -67,9 +89,7 @@ export function coursePageQuery(tx: Tx, slug: string, viewerId: string | null) {
       ])
       .select((eb) => [
         sql<boolean>`coalesce(${eb.ref('c.instructorId')} = ${viewer}, false)`.as('isOwner'),
-        jsonObjectFrom(
-          eb.selectFrom(profileCards(sql`array[${eb.ref('c.instructorId')}]`)).selectAll('card'),
-        ).as('instructor'),
+        sql<ProfileCardRow | null>`cards.cards_by_id -> ${eb.ref('c.instructorId')}::text`.as('instructor'),
         jsonArrayFrom(
           eb
             .selectFrom('courseSections as s')
@@ -115,17 +135,10 @@ export function coursePageQuery(tx: Tx, slug: string, viewerId: string | null) {
           )
           .as('ratingDistribution'),
         jsonArrayFrom(
-          eb
-            .selectFrom('courseReviews as r')
-            .whereRef('r.courseId', '=', 'c.id')
-            .orderBy('r.createdAt', 'desc')
-            .orderBy('r.id', 'desc')
-            .limit(LATEST_REVIEWS_LIMIT)
+          latestReviews(eb.ref('c.id'))
             .select(['r.id', 'r.rating', 'r.title', 'r.comment', 'r.createdAt'])
             .select((eb2) =>
-              jsonObjectFrom(
-                eb2.selectFrom(profileCards(sql`array[${eb2.ref('r.userId')}]`)).selectAll('card'),
-              ).as('reviewer'),
+              sql<ProfileCardRow | null>`cards.cards_by_id -> ${eb2.ref('r.userId')}::text`.as('reviewer'),
             ),
         ).as('latestReviews'),
       ])

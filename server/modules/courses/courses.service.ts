@@ -16,7 +16,7 @@ import {
   type EnrollmentSummary,
 } from '../../../contracts/courses.ts';
 import type { Db, SessionUser } from '../../db/session.ts';
-import type { RequestDb } from '../../platform/auth.ts';
+import { requestDbFor, type RequestDb } from '../../platform/auth.ts';
 import { AppError, findPgError } from '../../platform/errors.ts';
 import {
   callerHasActiveSubscription,
@@ -52,7 +52,7 @@ export interface Caller {
 
 /** A caller whose units of work run as `user` (or as anon) under row-level security. */
 export function callerFor(db: Db, user: SessionUser | null): Caller {
-  return { user, db: { run: (work) => (user ? db.asUser(user, work) : db.asAnon(work)) } };
+  return { user, db: requestDbFor(db, user) };
 }
 
 function requireUser(caller: Caller): SessionUser {
@@ -101,10 +101,11 @@ function isoOrNull(value: Date | string | null): string | null {
 export async function getCoursePage(caller: Caller, slug: string): Promise<CoursePage> {
   const row = await caller.db.run((tx) => findCoursePage(tx, slug, caller.user?.id ?? null));
   if (!row) throw notFound();
-  return toCoursePage(row, caller.user !== null);
+  return coursePageFromRow(row, caller.user !== null);
 }
 
-function toCoursePage(row: CoursePageRow, isSignedIn: boolean): CoursePage {
+/** Shapes a landing-page row for the API: ISO timestamps, rating summary, the viewer block. */
+export function coursePageFromRow(row: CoursePageRow, isSignedIn: boolean): CoursePage {
   const enrollment = row.enrollment ?? null;
   return {
     id: row.id,
