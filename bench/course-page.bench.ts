@@ -9,6 +9,8 @@
  *                         the bench (re)creates the database `uw_bench` next to it
  *   BENCH_POOL_SIZE       connection pool of the app and of the direct-SQL loops (default 10)
  *   BENCH_LOG_LEVEL       app log level (default warn)
+ *   BENCH_SETUP_SQL       a .sql file applied to the bench database after seeding, as the owner
+ *                         (experiments, e.g. bench/experiments/plpgsql-policy-helpers.sql)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +26,7 @@ import { parseConfig, resolveJwtSecret, type LogLevel } from '../server/config.t
 import { connectDatabase, openPGlite, type DatabaseHandle } from '../server/db/connect.ts';
 import { migrate } from '../server/db/migrate.ts';
 import { claimsFor, createDb, quoteLiteral, type Db, type SessionUser } from '../server/db/session.ts';
-import { coursePageQuery } from '../server/modules/courses/courses.queries.ts';
+import { compiledCoursePageQuery } from '../server/modules/courses/courses.queries.ts';
 import { coursePageFromRow } from '../server/modules/courses/courses.service.ts';
 import { signAccessToken } from '../server/platform/auth.ts';
 import { AppError } from '../server/platform/errors.ts';
@@ -38,6 +40,7 @@ const POOL_SIZE = Number(process.env.BENCH_POOL_SIZE ?? 10);
 const ENGINES = (process.env.BENCH_ENGINES ?? 'pglite,postgres').split(',').map((e) => e.trim());
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const LOG_LEVEL = (process.env.BENCH_LOG_LEVEL ?? 'warn') as LogLevel;
+const SETUP_SQL = process.env.BENCH_SETUP_SQL;
 const BENCH_DB = 'uw_bench';
 const SLUG = 'typescript-from-zero';
 /** A learner enrolled in SLUG with progress and a review: the heaviest signed-in page. */
@@ -205,8 +208,12 @@ function readAsRoute(db: Db): FastifyPluginAsyncZod {
       '/bench/read-as/courses/:slug',
       { schema: { params: coursePageParamsSchema, response: { 200: coursePageSchema } } },
       async (request) => {
-        const query = coursePageQuery(db.handle.kysely, request.params.slug, request.user?.id ?? null);
-        const [row] = await db.readAs(request.user, query);
+        const compiled = compiledCoursePageQuery(
+          db.handle.kysely,
+          request.params.slug,
+          request.user?.id ?? null,
+        );
+        const [row] = await db.readAs(request.user, { compile: () => compiled });
         if (!row) throw new AppError('not_found');
         return coursePageFromRow(row, request.user !== null);
       },
@@ -274,6 +281,10 @@ async function benchEngine(engine: 'pglite' | 'postgres') {
   await migrate(handle);
   const db = createDb(handle);
   await seedDemo(db);
+  if (SETUP_SQL) {
+    log(`[${engine}] applying ${SETUP_SQL}`);
+    await handle.simpleQuery(readFileSync(SETUP_SQL, 'utf8'));
+  }
   if (url) {
     // Fresh statistics, as autovacuum would have by the time anyone benchmarks production.
     const c = new pg.Client({ connectionString: url });
@@ -327,7 +338,7 @@ async function benchEngine(engine: 'pglite' | 'postgres') {
   }
 
   // The very SQL the route sends for the signed-in viewer, without HTTP, as the owner (no RLS).
-  const compiled = coursePageQuery(handle.kysely, SLUG, user.id).compile();
+  const compiled = compiledCoursePageQuery(handle.kysely, SLUG, user.id);
   const values = [...compiled.parameters];
   if (engine === 'pglite') {
     await directCase(
@@ -379,7 +390,8 @@ function ratio(engine: string, a: string, b: string): string {
 function report() {
   const lines = [
     `Course page benchmark — ${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores (${cpus()[0]?.model.trim()}), ` +
-      `Node ${process.version}, ${CONNECTIONS} connections, ${SECONDS} s per case, pool ${POOL_SIZE}, log level ${LOG_LEVEL}`,
+      `Node ${process.version}, ${CONNECTIONS} connections, ${SECONDS} s per case, pool ${POOL_SIZE}, log level ${LOG_LEVEL}` +
+      (SETUP_SQL ? `, setup ${SETUP_SQL}` : ''),
     '',
     '| engine | case | req/s | p50 ms | p99 ms | failures | note |',
     '|---|---|---:|---:|---:|---:|---|',

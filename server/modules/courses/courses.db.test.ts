@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../tests/helpers/test-db.ts';
 import type { Db, SessionUser } from '../../db/session.ts';
 import { AppError } from '../../platform/errors.ts';
+import { compiledCoursePageQuery, coursePageQuery } from './courses.queries.ts';
 import { buildCourse, completeLesson, CONTENT_CANARY, makeUser, uniqueSuffix } from './courses.fixtures.ts';
 import {
   addReview,
@@ -102,6 +103,18 @@ describe('getCoursePage', () => {
       viewer: { isSignedIn: true, isOwner: true },
     });
     expect(page.sections).toHaveLength(2);
+  });
+
+  it('reuses one compiled query per shape, identical to a fresh build for the same values', () => {
+    const kysely = testDb.handle.kysely;
+    for (const viewerId of [null, student.id, instructor.id]) {
+      for (const slug of ['typescript-from-zero', 'another-course']) {
+        const fresh = coursePageQuery(kysely, slug, viewerId).compile();
+        const cached = compiledCoursePageQuery(kysely, slug, viewerId);
+        expect(cached.sql).toBe(fresh.sql);
+        expect(cached.parameters).toEqual(fresh.parameters);
+      }
+    }
   });
 
   it('answers a missing slug exactly like a hidden one', async () => {
