@@ -453,14 +453,6 @@ export async function callerIsEnrolled(tx: Tx, courseId: string): Promise<boolea
   return rows[0]?.ok === true;
 }
 
-/** Whether the caller's plan currently grants subscription access. */
-export async function callerHasActiveSubscription(tx: Tx): Promise<boolean> {
-  const { rows } = await sql<{
-    ok: boolean;
-  }>`select private.has_active_subscription(auth.uid()) as ok`.execute(tx);
-  return rows[0]?.ok === true;
-}
-
 export async function findReview(tx: Tx, courseId: string, userId: string) {
   return tx
     .selectFrom('courseReviews')

@@ -19,7 +19,6 @@ import type { Db, SessionUser } from '../../db/session.ts';
 import { requestDbFor, type RequestDb } from '../../platform/auth.ts';
 import { AppError, findPgError } from '../../platform/errors.ts';
 import {
-  callerHasActiveSubscription,
   callerIsEnrolled,
   callerIsInstructor,
   findCoursePage,
@@ -309,21 +308,26 @@ export async function enrolFree(caller: Caller, courseId: string) {
  */
 export async function enrolWithSubscription(caller: Caller, courseId: string) {
   const user = requireUser(caller);
-  const row = await caller.db.run(async (tx) => {
-    const course = await findReadableCourse(tx, courseId);
-    if (!course) throw notFound();
-    const existing = await findEnrollment(tx, courseId, user.id);
-    if (existing) return existing;
-    if (course.status !== 'published')
-      throw new AppError('conflict', 'This course is not open for enrolment.');
-    if (course.accessType !== 'subscription') {
-      throw new AppError('forbidden', 'This course is not part of the subscription.');
-    }
-    if (!(await callerHasActiveSubscription(tx))) {
-      throw new AppError('forbidden', 'Your subscription is not active.');
-    }
-    return insertEnrollment(tx, { userId: user.id, courseId, accessType: 'subscription' });
-  });
+  const row = await caller.db
+    .run(async (tx) => {
+      const course = await findReadableCourse(tx, courseId);
+      if (!course) throw notFound();
+      const existing = await findEnrollment(tx, courseId, user.id);
+      if (existing) return existing;
+      if (course.status !== 'published')
+        throw new AppError('conflict', 'This course is not open for enrolment.');
+      if (course.accessType !== 'subscription') {
+        throw new AppError('forbidden', 'This course is not part of the subscription.');
+      }
+      return insertEnrollment(tx, { userId: user.id, courseId, accessType: 'subscription' });
+    })
+    .catch((error: unknown) => {
+      // The course was checked above, so the policy refusing the row means the plan is not active.
+      // The rule itself lives only in the policy (enrollments_insert_subscription).
+      if (findPgError(error)?.code === '42501')
+        throw new AppError('forbidden', 'Your subscription is not active.');
+      throw error;
+    });
   return enrollmentDto(row);
 }
 
