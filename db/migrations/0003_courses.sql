@@ -144,10 +144,10 @@ CREATE INDEX idx_reviews_user ON course_reviews (user_id);
 CREATE FUNCTION private.set_course_instructor_name() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 BEGIN
-  SELECT coalesce(nullif(p.display_name, ''), nullif(p.full_name, ''), split_part(p.email, '@', 1))
-    INTO NEW.instructor_name
+  -- Only the public card's display name: never the full name or any part of the email.
+  SELECT nullif(btrim(p.display_name), '') INTO NEW.instructor_name
     FROM public.profiles p WHERE p.id = NEW.instructor_id;
-  NEW.instructor_name := coalesce(NEW.instructor_name, 'Unknown instructor');
+  NEW.instructor_name := coalesce(NEW.instructor_name, 'Instructor');
   RETURN NEW;
 END $$;
 CREATE TRIGGER courses_set_instructor_name BEFORE INSERT OR UPDATE OF instructor_id, instructor_name ON courses
@@ -159,8 +159,8 @@ BEGIN
   UPDATE public.courses SET instructor_id = instructor_id WHERE instructor_id = NEW.id;
   RETURN NEW;
 END $$;
-CREATE TRIGGER profiles_follow_instructor_rename AFTER UPDATE OF display_name, full_name ON profiles
-  FOR EACH ROW WHEN ((OLD.display_name, OLD.full_name) IS DISTINCT FROM (NEW.display_name, NEW.full_name))
+CREATE TRIGGER profiles_follow_instructor_rename AFTER UPDATE OF display_name ON profiles
+  FOR EACH ROW WHEN (OLD.display_name IS DISTINCT FROM NEW.display_name)
   EXECUTE FUNCTION private.follow_instructor_rename();
 
 -- published_at is stamped on first publication and kept on re-publication (clients cannot write

@@ -180,8 +180,18 @@ CREATE TRIGGER enrollments_counters AFTER INSERT OR DELETE OR UPDATE OF is_compl
   FOR EACH ROW EXECUTE FUNCTION private.on_enrollment_change();
 
 -- lesson_progress: derive what the client must not choose, and never move backwards.
+-- Learners report their own time. One write may add at most the wall-clock minutes since the
+-- previous write (the enrolment, for a first write) plus one, and never more than a day: nobody
+-- adds a month of "learning" in one request.
+CREATE FUNCTION private.max_reported_minutes(p_since timestamptz) RETURNS integer
+LANGUAGE sql STABLE SET search_path = '' AS $$
+  SELECT least(1440, 1 + greatest(0, ceil(extract(epoch FROM now() - p_since) / 60)))::int
+$$;
+
+-- SECURITY INVOKER on purpose: the caller reads its own lesson outline and enrolment under RLS,
+-- and private.is_request_role() must see the caller's role to cap self-reported time.
 CREATE FUNCTION private.prepare_lesson_progress() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql SET search_path = '' AS $$
 BEGIN
   IF TG_OP = 'UPDATE' AND (NEW.user_id <> OLD.user_id OR NEW.lesson_id <> OLD.lesson_id) THEN
     RAISE EXCEPTION 'a progress row cannot move to another learner or lesson' USING ERRCODE = '42501';
@@ -200,12 +210,20 @@ BEGIN
     END IF;
     NEW.video_completed := OLD.video_completed OR NEW.video_completed;
     NEW.time_spent_minutes := greatest(OLD.time_spent_minutes, NEW.time_spent_minutes);
+    IF private.is_request_role() THEN
+      NEW.time_spent_minutes := least(NEW.time_spent_minutes,
+                                      OLD.time_spent_minutes + private.max_reported_minutes(OLD.updated_at));
+    END IF;
     NEW.started_at := OLD.started_at;
     NEW.completed_at := OLD.completed_at;
     NEW.last_accessed_at := greatest(OLD.last_accessed_at, NEW.last_accessed_at);
   ELSE
     NEW.started_at := NULL;
     NEW.completed_at := NULL;
+    IF private.is_request_role() THEN
+      NEW.time_spent_minutes := least(NEW.time_spent_minutes, private.max_reported_minutes(
+        (SELECT e.enrolled_at FROM public.enrollments e WHERE e.id = NEW.enrollment_id)));
+    END IF;
   END IF;
   IF NEW.status <> 'not_started' THEN
     NEW.started_at := coalesce(NEW.started_at, now());

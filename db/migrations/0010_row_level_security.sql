@@ -40,13 +40,14 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
                   WHERE p.id = auth.uid() AND p.role IN ('instructor', 'admin') AND p.is_active)
 $$;
 
--- A subscription gives access while paid for: active (lifetime has no end), or cancelled/past due
--- until the period already paid ends.
-CREATE FUNCTION private.has_active_subscription(p_user_id uuid) RETURNS boolean
+-- The caller's subscription gives access while paid for: active (lifetime has no end), or
+-- cancelled/past due until the period already paid ends. Only ever about the caller: a function
+-- taking a user id would tell anyone another person's subscription status.
+CREATE FUNCTION private.has_active_subscription() RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
   SELECT EXISTS (
     SELECT 1 FROM public.profiles p
-     WHERE p.id = p_user_id
+     WHERE p.id = auth.uid()
        AND ((p.subscription_status = 'active' AND (p.subscription_expires_at IS NULL OR p.subscription_expires_at > now()))
          OR (p.subscription_status IN ('cancelled', 'past_due') AND p.subscription_expires_at > now())))
 $$;
@@ -58,7 +59,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
     SELECT 1 FROM public.enrollments e
      WHERE e.user_id = auth.uid() AND e.course_id = p_course_id
        AND (e.expires_at IS NULL OR e.expires_at > now())
-       AND (e.access_type <> 'subscription' OR private.has_active_subscription(e.user_id)))
+       AND (e.access_type <> 'subscription' OR private.has_active_subscription()))
 $$;
 
 -- Owner or admin: may author the course and see everything in it, deleted content included.
@@ -249,9 +250,9 @@ GRANT DELETE ON course_reviews TO authenticated;
 CREATE POLICY course_reviews_select_reader ON course_reviews FOR SELECT TO anon, authenticated
   USING (private.can_read_course(course_id));
 CREATE POLICY course_reviews_insert_enrolled ON course_reviews FOR INSERT TO authenticated
-  WITH CHECK (user_id = (SELECT auth.uid()) AND private.is_enrolled(course_id));
+  WITH CHECK (user_id = (SELECT auth.uid()) AND private.can_study_course(course_id));
 CREATE POLICY course_reviews_update_own ON course_reviews FOR UPDATE TO authenticated
-  USING (user_id = (SELECT auth.uid())) WITH CHECK (user_id = (SELECT auth.uid()));
+  USING (user_id = (SELECT auth.uid())) WITH CHECK (user_id = (SELECT auth.uid()) AND private.can_study_course(course_id));
 CREATE POLICY course_reviews_delete_own ON course_reviews FOR DELETE TO authenticated
   USING (user_id = (SELECT auth.uid()) OR (SELECT private.is_admin()));
 
@@ -260,7 +261,7 @@ CREATE POLICY course_reviews_delete_own ON course_reviews FOR DELETE TO authenti
 CREATE FUNCTION private.public_profile_cards(p_ids uuid[])
 RETURNS TABLE (id uuid, display_name text, avatar_url text, bio text)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
-  SELECT p.id, coalesce(nullif(p.display_name, ''), p.full_name, 'Learner'), p.avatar_url, p.bio
+  SELECT p.id, coalesce(nullif(btrim(p.display_name), ''), 'Learner'), p.avatar_url, p.bio
     FROM public.profiles p
    WHERE p.id = ANY (p_ids)
      AND (EXISTS (SELECT 1 FROM public.courses c WHERE c.instructor_id = p.id AND private.can_read_course(c.id))
@@ -281,7 +282,7 @@ CREATE POLICY enrollments_insert_free ON enrollments FOR INSERT TO authenticated
 CREATE POLICY enrollments_insert_subscription ON enrollments FOR INSERT TO authenticated
   WITH CHECK (user_id = (SELECT auth.uid()) AND access_type = 'subscription'
               AND private.is_subscription_course_open(course_id)
-              AND private.has_active_subscription((SELECT auth.uid())));
+              AND (SELECT private.has_active_subscription()));
 CREATE POLICY enrollments_insert_grant ON enrollments FOR INSERT TO authenticated
   WITH CHECK (access_type = 'free_grant' AND private.can_manage_course(course_id));
 CREATE POLICY enrollments_update_owner ON enrollments FOR UPDATE TO authenticated
@@ -297,9 +298,9 @@ CREATE POLICY lesson_progress_select_own ON lesson_progress FOR SELECT TO authen
 CREATE POLICY lesson_progress_select_owner ON lesson_progress FOR SELECT TO authenticated
   USING (private.can_manage_course(course_id));
 CREATE POLICY lesson_progress_insert_own ON lesson_progress FOR INSERT TO authenticated
-  WITH CHECK (user_id = (SELECT auth.uid()) AND private.is_enrolled(course_id));
+  WITH CHECK (user_id = (SELECT auth.uid()) AND private.can_study_course(course_id));
 CREATE POLICY lesson_progress_update_own ON lesson_progress FOR UPDATE TO authenticated
-  USING (user_id = (SELECT auth.uid())) WITH CHECK (user_id = (SELECT auth.uid()) AND private.is_enrolled(course_id));
+  USING (user_id = (SELECT auth.uid())) WITH CHECK (user_id = (SELECT auth.uid()) AND private.can_study_course(course_id));
 
 ---------------------------------------------------------------------------------------------------
 -- certificates: own; admin; public verification by code through private.verify_certificate().
@@ -448,11 +449,30 @@ CREATE POLICY ai_conversations_select_admin ON ai_conversations FOR SELECT TO au
   USING ((SELECT private.is_admin()));
 CREATE POLICY ai_conversations_select_owner ON ai_conversations FOR SELECT TO authenticated
   USING (requires_human_review AND course_id IS NOT NULL AND private.can_manage_course(course_id));
+-- A conversation's lesson must be a lesson of its course: the tutor (running as the system) reads
+-- that lesson, so it must be one the learner could read themselves.
 CREATE POLICY ai_conversations_insert_own ON ai_conversations FOR INSERT TO authenticated
-  WITH CHECK (user_id = (SELECT auth.uid()) AND (course_id IS NULL OR private.can_read_course(course_id)));
+  WITH CHECK (user_id = (SELECT auth.uid())
+              AND (course_id IS NULL OR private.can_read_course(course_id))
+              AND (lesson_id IS NULL OR EXISTS (SELECT 1 FROM course_lessons l
+                                                 WHERE l.id = lesson_id AND l.course_id = ai_conversations.course_id)));
 CREATE POLICY ai_conversations_update_own ON ai_conversations FOR UPDATE TO authenticated
   USING (user_id = (SELECT auth.uid()) OR (SELECT private.is_admin()))
   WITH CHECK (user_id = (SELECT auth.uid()) OR (SELECT private.is_admin()));
+
+-- A learner may flag their conversation for human review, but only staff clear the flag: clearing
+-- it would take the conversation out of the owner's review queue.
+CREATE FUNCTION private.guard_conversation_review_flag() RETURNS trigger
+LANGUAGE plpgsql SET search_path = '' AS $$
+BEGIN
+  IF private.is_request_role() AND OLD.requires_human_review AND NOT NEW.requires_human_review
+     AND NOT private.is_admin() THEN
+    RAISE EXCEPTION 'only staff can clear a request for human review' USING ERRCODE = '42501';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER ai_conversations_guard_review_flag BEFORE UPDATE OF requires_human_review ON ai_conversations
+  FOR EACH ROW EXECUTE FUNCTION private.guard_conversation_review_flag();
 
 GRANT SELECT ON ai_messages TO authenticated;
 GRANT INSERT (conversation_id, role, content) ON ai_messages TO authenticated;
@@ -522,12 +542,12 @@ CREATE POLICY learning_analytics_select_admin ON learning_analytics FOR SELECT T
 ---------------------------------------------------------------------------------------------------
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA private FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
-  private.is_request_role(), private.is_admin(), private.is_instructor(), private.has_active_subscription(uuid),
+  private.is_request_role(), private.is_admin(), private.is_instructor(), private.has_active_subscription(),
   private.is_enrolled(uuid), private.can_manage_course(uuid), private.can_read_course(uuid),
   private.can_study_course(uuid), private.quiz_course_id(uuid), private.challenge_course_id(uuid),
   private.owns_all_courses(uuid[]), private.can_read_conversation(uuid), private.owns_conversation(uuid),
   private.email_day_sent(uuid, integer), private.is_free_course_open(uuid), private.is_subscription_course_open(uuid),
-  private.is_email_course_open(uuid),
+  private.is_email_course_open(uuid), private.max_reported_minutes(timestamptz),
   private.lesson_content(uuid[]), private.public_profile_cards(uuid[]), private.verify_certificate(text),
   private.challenge_visible_tests(uuid), private.challenge_secrets(uuid)
   TO anon, authenticated, service_role;

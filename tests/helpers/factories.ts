@@ -220,6 +220,8 @@ export async function createEnrollment(tx: Tx, options: EnrollmentOptions): Prom
       courseId: options.courseId,
       accessType,
       expiresAt: options.expiresInDays === undefined ? null : daysFromNow(options.expiresInDays),
+      // Enrolled a month ago, so self-reported learning time has room (its growth is capped by wall-clock time).
+      enrolledAt: daysFromNow(-30),
       ...(accessType === 'purchased'
         ? { paymentAmountCents: 4900, paymentMethod: 'stripe' as const, transactionId: `pi_${unique()}` }
         : {}),
