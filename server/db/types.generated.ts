@@ -348,6 +348,26 @@ export interface LessonProgress {
   updatedBy: string | null;
 }
 
+export interface MailOutbox {
+  id: Generated<string>;
+  toAddress: string;
+  subject: string;
+  htmlBody: string;
+  textBody: string;
+  template: string;
+  idempotencyKey: string;
+  status: Generated<('queued' | 'sent' | 'failed')>;
+  attempts: Generated<number>;
+  lastError: string | null;
+  sentAt: Timestamp | null;
+  transport: 'outbox' | 'smtp';
+  metadata: Generated<Json>;
+  createdAt: Generated<Timestamp>;
+  updatedAt: Generated<Timestamp>;
+  createdBy: string | null;
+  updatedBy: string | null;
+}
+
 export interface PaymentTransactions {
   id: Generated<string>;
   userId: string | null;
@@ -502,6 +522,7 @@ export interface DB {
   enrollments: Enrollments;
   learningAnalytics: LearningAnalytics;
   lessonProgress: LessonProgress;
+  mailOutbox: MailOutbox;
   paymentTransactions: PaymentTransactions;
   profiles: Profiles;
   promotionalCodes: PromotionalCodes;

@@ -594,3 +594,28 @@ export async function createCertificate(
     .executeTakeFirstOrThrow();
   return { id, code };
 }
+
+/** A message in the mail outbox, as the mailer stores it (sent through the outbox transport). */
+export async function createMailMessage(
+  tx: Tx,
+  options: { to: string; subject?: string; textBody?: string; template?: string },
+): Promise<string> {
+  const text = options.textBody ?? 'Confirm your address: https://learn.example.test/confirm?token=t';
+  const { id } = await tx
+    .insertInto('mailOutbox')
+    .values({
+      toAddress: options.to,
+      subject: options.subject ?? 'Confirm your email address',
+      htmlBody: `<p>${text}</p>`,
+      textBody: text,
+      template: options.template ?? 'email_confirmation',
+      idempotencyKey: `test:${unique()}`,
+      status: 'sent',
+      attempts: 1,
+      sentAt: new Date(),
+      transport: 'outbox',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return id;
+}

@@ -28,6 +28,7 @@ const KINDS = [
   'content-deleted-preview', // a soft-deleted preview lesson of X
   'private-profile', // full name behind a blank display name, Stripe customer id
   'other-learner-row', // another learner's AI question, lesson notes, activity log
+  'mail-link', // a reset/confirmation link in the mail outbox (admin mailbox only, even for the recipient)
 ] as const;
 type Kind = (typeof KINDS)[number];
 
@@ -178,6 +179,14 @@ beforeAll(async () => {
     const emailCourse = await f.createEmailCourse(tx);
     await f.createEmailContent(tx, { emailCourseId: emailCourse, dayNumber: 1 });
     await f.createEmailSubscription(tx, { userId: studentA, emailCourseId: emailCourse, currentDay: 1 });
+    for (const recipient of [studentA, studentC]) {
+      const [profile] = await rowsOf(tx, sql`select email from public.profiles where id = ${recipient}`);
+      await f.createMailMessage(tx, {
+        to: (profile as { email: string }).email,
+        subject: 'Reset your password',
+        textBody: `Reset it here: https://learn.example.test/reset?token=${canary('mail-link')}`,
+      });
+    }
 
     return {
       users: { owner, other, nameless, studentA, studentB, studentC, reviewer },

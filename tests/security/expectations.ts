@@ -68,6 +68,8 @@ export const WORLD = {
   email_course_subscriptions: ['esA', 'esB'],
   activity_logs: ['lgA', 'lgB', 'lgNoUser'],
   learning_analytics: ['laA', 'laB'],
+  // Sent to studentA and to studentB (their confirmation links are in the bodies).
+  mail_outbox: ['mailA', 'mailB'],
 } as const;
 
 export type TableName = keyof typeof WORLD;
@@ -578,6 +580,26 @@ const expectations: { [T in TableName]: TableExpectation<T> } = {
       'update minutes_learned of laA': nobody,
       'update protected user_id of laA → studentC': nobody,
       'delete laA': nobody,
+    },
+  },
+
+  // mail_outbox (added, 0011) — read: admin only, not even the recipient: it is the admin mailbox,
+  // and bodies carry confirmation and reset links (credentials). write: system only (the mailer).
+  mail_outbox: {
+    read: {
+      anon: [],
+      studentA: [],
+      studentB: [],
+      owner: [],
+      otherInstructor: [],
+      admin: 'all',
+    },
+    write: {
+      'insert message to myself': nobody,
+      'update subject of mailA': nobody,
+      'update protected status of mailA → failed': nobody,
+      'update protected created_by of mailA': nobody,
+      'delete mailA': nobody,
     },
   },
 };

@@ -735,6 +735,26 @@ export const OPERATIONS: { [T in TableName]: Record<string, Operation> } = {
     })),
     'delete laA': remove('learning_analytics', 'laA'),
   },
+
+  mail_outbox: {
+    'insert message to myself': insert('mail_outbox', (_, me) => ({
+      toAddress: `${me.label.toLowerCase()}@example.test`,
+      subject: 'Reset your password',
+      htmlBody: '<p>forged</p>',
+      textBody: 'forged',
+      template: 'password_reset',
+      idempotencyKey: `forged:${tag()}`,
+      transport: 'outbox',
+    })),
+    'update subject of mailA': update('mail_outbox', 'mailA', { subject: 'Changed' }),
+    'update protected status of mailA → failed': update('mail_outbox', 'mailA', {
+      status: 'failed',
+      sentAt: null,
+      lastError: 'forged',
+    }),
+    'update protected created_by of mailA': forgeCreatedBy('mail_outbox', 'mailA'),
+    'delete mailA': remove('mail_outbox', 'mailA'),
+  },
 };
 
 /** Runs one operation in `tx` and returns the number of rows it wrote. */

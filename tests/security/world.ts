@@ -156,6 +156,8 @@ export async function plantWorld(db: Db): Promise<World> {
     const lgNoUser = await f.createActivityLog(tx, { userId: null, action: 'webhook.received' });
     const laA = await f.createLearningAnalytics(tx, { userId: studentA.id });
     const laB = await f.createLearningAnalytics(tx, { userId: studentB.id });
+    const mailA = await f.createMailMessage(tx, { to: studentA.email });
+    const mailB = await f.createMailMessage(tx, { to: studentB.email });
 
     const rvA_archived = await f.createReview(tx, { userId: studentA.id, courseId: archived });
     const rvA_deleted = await f.createReview(tx, { userId: studentA.id, courseId: deleted });
@@ -207,6 +209,7 @@ export async function plantWorld(db: Db): Promise<World> {
         email_course_subscriptions: { esA, esB },
         activity_logs: { lgA, lgB, lgNoUser },
         learning_analytics: { laA, laB },
+        mail_outbox: { mailA, mailB },
       },
     };
   });
