@@ -32,6 +32,8 @@ describe('parseConfig', () => {
       seedDemo: true,
       shutdownTimeoutMs: 10_000,
       nodeEnv: 'development',
+      smtpUrl: undefined,
+      mailFrom: 'UsefulWriter <no-reply@localhost>',
     });
   });
 
@@ -49,6 +51,8 @@ describe('parseConfig', () => {
       SEED_DEMO: 'false',
       SHUTDOWN_TIMEOUT_MS: '500',
       NODE_ENV: 'production',
+      SMTP_URL: 'smtps://mailer:pw@smtp.example.org:465',
+      MAIL_FROM: 'Learn <no-reply@learn.example.org>',
     });
     expect(config).toEqual({
       port: 8080,
@@ -64,6 +68,8 @@ describe('parseConfig', () => {
       seedDemo: false,
       shutdownTimeoutMs: 500,
       nodeEnv: 'production',
+      smtpUrl: 'smtps://mailer:pw@smtp.example.org:465',
+      mailFrom: 'Learn <no-reply@learn.example.org>',
     });
   });
 
@@ -130,6 +136,32 @@ describe('parseConfig', () => {
       expect(parseConfig({}).jwtSecret).toBeUndefined();
       expect(parseConfig({ DATABASE_URL: 'postgres://db/uw', JWT_SECRET: SECRET }).jwtSecret).toBe(SECRET);
     });
+  });
+});
+
+describe('SMTP_URL and MAIL_FROM', () => {
+  it('accept smtp:// and smtps:// URLs and plain or named addresses', () => {
+    expect(parseConfig({ SMTP_URL: 'smtp://127.0.0.1:2525' }).smtpUrl).toBe('smtp://127.0.0.1:2525');
+    expect(parseConfig({ MAIL_FROM: 'no-reply@example.org' }).mailFrom).toBe('no-reply@example.org');
+  });
+
+  it('refuse other URLs without echoing them (they may carry a password), and malformed senders', () => {
+    expect(
+      problemsOf({ SMTP_URL: 'http://mailer:hunter2@smtp.example.org', MAIL_FROM: 'Name <a@b> c@d' }),
+    ).toEqual([
+      `SMTP_URL: expected ${EXPECTED.SMTP_URL}`,
+      `MAIL_FROM: expected ${EXPECTED.MAIL_FROM}, got "Name <a@b> c@d"`,
+    ]);
+    expect(problemsOf({ SMTP_URL: 'smtp:/no-host' })).toHaveLength(1);
+  });
+
+  it('describeConfig masks the SMTP password', () => {
+    const config = resolveJwtSecret(
+      parseConfig({ SMTP_URL: 'smtp://mailer:hunter2@smtp.example.org:587', JWT_SECRET: SECRET }),
+    );
+    const text = JSON.stringify(describeConfig(config));
+    expect(text).not.toContain('hunter2');
+    expect(text).toContain('smtp://mailer:***@smtp.example.org:587');
   });
 });
 

@@ -28,6 +28,10 @@ export interface Config {
   seedDemo: boolean;
   shutdownTimeoutMs: number;
   nodeEnv: 'development' | 'production' | 'test';
+  /** smtp:// or smtps:// URL (may carry credentials: never log it); absent means outbox only. */
+  smtpUrl: string | undefined;
+  /** The From header of every email. */
+  mailFrom: string;
 }
 
 /** What the environment alone yields: the JWT secret may still have to come from `${dataDir}/jwt-secret`. */
@@ -57,6 +61,11 @@ const envSchema = z.object({
   SEED_DEMO: z.stringbool().default(true),
   SHUTDOWN_TIMEOUT_MS: int(1, 24 * 60 * 60 * 1000).default(10_000),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  SMTP_URL: z.url({ protocol: /^smtps?$/, hostname: /^\S+$/ }).optional(),
+  MAIL_FROM: z
+    .string()
+    .regex(/^(?:[^<>@\r\n]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/)
+    .default('UsefulWriter <no-reply@localhost>'),
 });
 
 type EnvName = keyof typeof envSchema.shape;
@@ -75,10 +84,12 @@ export const EXPECTED: Record<EnvName, string> = {
   SEED_DEMO: 'true or false (also 1/0, yes/no, on/off)',
   SHUTDOWN_TIMEOUT_MS: 'an integer number of milliseconds from 1 to 86400000',
   NODE_ENV: 'one of development, production, test',
+  SMTP_URL: 'an smtp:// or smtps:// URL (smtp://user:password@host:587)',
+  MAIL_FROM: 'an address (no-reply@example.org) or a name and address (Name <no-reply@example.org>)',
 };
 
 /** Values never echoed back in error messages (a database URL may carry a password). */
-const SECRET_VARS = new Set<EnvName>(['JWT_SECRET', 'DATABASE_URL']);
+const SECRET_VARS = new Set<EnvName>(['JWT_SECRET', 'DATABASE_URL', 'SMTP_URL']);
 
 /**
  * Parses the environment without side effects. Throws a ConfigError listing every problem, one
@@ -127,6 +138,8 @@ export function parseConfig(env: Record<string, string | undefined>): ParsedConf
     seedDemo: e.SEED_DEMO,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     nodeEnv: e.NODE_ENV,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
   };
 }
 
@@ -168,11 +181,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
 /** The config as it may be logged: secrets out, passwords masked. */
 export function describeConfig(config: Config): Record<string, unknown> {
-  let databaseUrl: string | undefined;
-  if (config.databaseUrl) {
-    const url = new URL(config.databaseUrl);
+  const masked = (value: string | undefined) => {
+    if (!value) return undefined;
+    const url = new URL(value);
     if (url.password) url.password = '***';
-    databaseUrl = url.toString();
-  }
-  return { ...config, databaseUrl, jwtSecret: '[redacted]' };
+    return url.toString();
+  };
+  return {
+    ...config,
+    databaseUrl: masked(config.databaseUrl),
+    smtpUrl: masked(config.smtpUrl),
+    jwtSecret: '[redacted]',
+  };
 }
