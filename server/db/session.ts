@@ -1,4 +1,15 @@
-import { CamelCasePlugin, sql, type Compilable, type Kysely, type QueryId, type RawBuilder } from 'kysely';
+import {
+  CamelCasePlugin,
+  DummyDriver,
+  Kysely,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  sql,
+  type Compilable,
+  type QueryId,
+  type RawBuilder,
+} from 'kysely';
 import type { DatabaseHandle } from './connect.ts';
 import type { DB } from './types.generated.ts';
 
@@ -107,6 +118,20 @@ async function runInSession<T>(
 }
 
 const camelCase = new CamelCasePlugin();
+
+/**
+ * A query builder that can only compile: queries for readAs are built on it, so a build function
+ * can never execute anything itself (executing on it returns no rows and touches no database).
+ */
+export const compileOnly: Tx = new Kysely<DB>({
+  dialect: {
+    createAdapter: () => new PostgresAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (db) => new PostgresIntrospector(db),
+    createQueryCompiler: () => new PostgresQueryCompiler(),
+  },
+  plugins: [camelCase],
+});
 const readQueryId: QueryId = { queryId: 'read-as' };
 
 async function readInSession<R>(
@@ -114,7 +139,7 @@ async function readInSession<R>(
   user: SessionUser | null,
   query: Compilable<R> | RawBuilder<R>,
 ) {
-  const compiled = 'isRawBuilder' in query ? query.compile(handle.kysely) : query.compile();
+  const compiled = 'isRawBuilder' in query ? query.compile(compileOnly) : query.compile();
   const [role, claims] = user
     ? (['authenticated', claimsFor(user)] as const)
     : (['anon', { role: 'anon' }] as const);

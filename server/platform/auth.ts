@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
-import type { Db, SessionUser, Tx } from '../db/session.ts';
+import type { Compilable } from 'kysely';
+import { compileOnly, type Db, type SessionUser, type Tx } from '../db/session.ts';
 import { AppError } from './errors.ts';
 
 /** The audience Supabase puts in user tokens; tokens for anything else are refused. */
@@ -22,11 +23,19 @@ const claimsSchema = z.discriminatedUnion('role', [
 export interface RequestDb {
   /** One transaction under row-level security as the signed-in user, or as `anon` when signed out. */
   run<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * One read-only query as the caller in a single round trip (db.readAs). `build` gets a
+   * compile-only builder: it describes the query, it cannot run anything itself.
+   */
+  read<R>(build: (qb: Tx) => Compilable<R>): Promise<R[]>;
 }
 
 /** Database access as `user`, or as anon when null: what `request.db` is (seeds and jobs acting for a person use it too). */
 export function requestDbFor(db: Db, user: SessionUser | null): RequestDb {
-  return { run: (work) => (user ? db.asUser(user, work) : db.asAnon(work)) };
+  return {
+    run: (work) => (user ? db.asUser(user, work) : db.asAnon(work)),
+    read: (build) => db.readAs(user, build(compileOnly)),
+  };
 }
 
 declare module 'fastify' {

@@ -212,16 +212,6 @@ export function compiledCoursePageQuery(
   return { ...template, parameters };
 }
 
-/** The landing-page row of a course the caller may read, or undefined. */
-export async function findCoursePage(
-  tx: Tx,
-  slug: string,
-  viewerId: string | null,
-): Promise<CoursePageRow | undefined> {
-  const { rows } = await tx.executeQuery(compiledCoursePageQuery(tx, slug, viewerId));
-  return rows[0];
-}
-
 // ---------------------------------------------------------------- catalogue
 
 export interface CatalogCursor {

@@ -21,7 +21,7 @@ import { AppError, findPgError } from '../../platform/errors.ts';
 import {
   callerIsEnrolled,
   callerIsInstructor,
-  findCoursePage,
+  compiledCoursePageQuery,
   findEnrollment,
   findManagedCourse,
   findReadableCourse,
@@ -98,7 +98,11 @@ function isoOrNull(value: Date | string | null): string | null {
  * missing, deleted or not visible to the caller (the same answer, so existence does not leak).
  */
 export async function getCoursePage(caller: Caller, slug: string): Promise<CoursePage> {
-  const row = await caller.db.run((tx) => findCoursePage(tx, slug, caller.user?.id ?? null));
+  // The hottest read of the product: one message, one round trip (request.db.read).
+  const [row] = await caller.db.read((qb) => {
+    const compiled = compiledCoursePageQuery(qb, slug, caller.user?.id ?? null);
+    return { compile: () => compiled };
+  });
   if (!row) throw notFound();
   return coursePageFromRow(row, caller.user !== null);
 }
