@@ -104,7 +104,7 @@ export async function seedDemoWithProgress(db: Db, out: Output): Promise<DemoAcc
   const progress = progressReporter(out, 'seed');
   try {
     const { accounts } = await seedDemo(db, {
-      onProgress: (step: string, done: number, total: number) => progress.step(step, done, total),
+      onProgress: (step: string, done: number, total: number) => progress.step(step, done - 1, total),
     });
     return accounts;
   } finally {
