@@ -43,7 +43,7 @@ function tsType(type: string): string {
 }
 
 /**
- * Reads the migrated schema (public tables and auth.users) and renders the Kysely `DB` type with
+ * Reads the migrated schema (public and private tables, auth.users) and renders the Kysely `DB` type with
  * camelCase names, as the CamelCasePlugin presents them. Deterministic: same schema, same text.
  */
 export async function renderDbTypes(handle: DatabaseHandle): Promise<string> {
@@ -58,7 +58,7 @@ export async function renderDbTypes(handle: DatabaseHandle): Promise<string> {
       join pg_type t on t.oid = a.atttypid
       left join pg_type et on et.oid = t.typelem and t.typcategory = 'A'
      where c.relkind = 'r' and a.attnum > 0 and not a.attisdropped
-       and (n.nspname = 'public' or (n.nspname = 'auth' and c.relname = 'users'))
+       and (n.nspname in ('public', 'private') or (n.nspname = 'auth' and c.relname = 'users'))
      order by n.nspname, c.relname, a.attnum`.execute(handle.kysely as Kysely<unknown>);
 
   const enums = await readEnumChecks(handle);
@@ -114,7 +114,7 @@ async function readEnumChecks(handle: DatabaseHandle): Promise<Map<string, strin
       from pg_constraint k
       join pg_class c on c.oid = k.conrelid
       join pg_namespace n on n.oid = c.relnamespace
-     where k.contype = 'c' and n.nspname = 'public'`.execute(handle.kysely as Kysely<unknown>);
+     where k.contype = 'c' and n.nspname in ('public', 'private')`.execute(handle.kysely as Kysely<unknown>);
   const enums = new Map<string, string[]>();
   for (const row of rows) {
     const match = /^CHECK \(\((\w+) = ANY \(ARRAY\[(.+)\]\)\)\)$/.exec(row.definition);

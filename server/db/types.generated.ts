@@ -28,6 +28,53 @@ export interface AuthUsers {
   deletedAt: Timestamp | null;
 }
 
+export interface PrivateAuthSessions {
+  id: Generated<string>;
+  userId: string;
+  createdAt: Generated<Timestamp>;
+  lastUsedAt: Generated<Timestamp>;
+  expiresAt: Timestamp;
+  revokedAt: Timestamp | null;
+  revokedReason: ('sign_out' | 'sign_out_everywhere' | 'revoked_by_user' | 'refresh_token_reuse' | 'password_reset' | 'password_changed' | 'deactivated' | 'email_changed') | null;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface PrivateEmailTokens {
+  id: Generated<string>;
+  userId: string;
+  purpose: 'confirm' | 'reset' | 'email_change';
+  tokenHash: string;
+  newEmail: string | null;
+  createdAt: Generated<Timestamp>;
+  expiresAt: Timestamp;
+  usedAt: Timestamp | null;
+}
+
+export interface PrivateRateLimitEvents {
+  id: Generated<string>;
+  bucket: string;
+  subject: string;
+  occurredAt: Generated<Timestamp>;
+}
+
+export interface PrivateRefreshTokens {
+  id: Generated<string>;
+  sessionId: string;
+  parentId: string | null;
+  tokenHash: string;
+  createdAt: Generated<Timestamp>;
+  expiresAt: Timestamp;
+  usedAt: Timestamp | null;
+}
+
+export interface PrivateSchemaMigrations {
+  version: string;
+  name: string;
+  checksum: string;
+  appliedAt: Generated<Timestamp>;
+}
+
 export interface ActivityLogs {
   id: Generated<string>;
   userId: string | null;
@@ -506,6 +553,11 @@ export interface Quizzes {
 
 export interface DB {
   'auth.users': AuthUsers;
+  'private.auth_sessions': PrivateAuthSessions;
+  'private.email_tokens': PrivateEmailTokens;
+  'private.rate_limit_events': PrivateRateLimitEvents;
+  'private.refresh_tokens': PrivateRefreshTokens;
+  'private.schema_migrations': PrivateSchemaMigrations;
   activityLogs: ActivityLogs;
   aiConversations: AiConversations;
   aiMessages: AiMessages;
