@@ -23,9 +23,11 @@ import type { Config } from './config.ts';
 import { MigrationError, pendingMigrations, readMigrations, type Migration } from './db/migrate.ts';
 import type { Db } from './db/session.ts';
 import { coursesRoutes } from './modules/courses/courses.routes.ts';
+import { mailboxRoutes } from './modules/mailbox/mailbox.routes.ts';
 import { authPlugin } from './platform/auth.ts';
 import { AppError, installErrorHandlers, sendError } from './platform/errors.ts';
 import { createLogger } from './platform/logger.ts';
+import { createMailer, type Mailer } from './platform/mail/mailer.ts';
 
 /** A Fastify instance whose routes are typed from their zod schemas. */
 export type App = FastifyInstance<
@@ -40,6 +42,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The parsed configuration (server side only: it holds the JWT secret). */
     config: Config;
+    /** Sends email (outbox, or SMTP with SMTP_URL). Call it after your unit of work commits. */
+    mailer: Mailer;
   }
 }
 
@@ -49,6 +53,7 @@ declare module 'fastify' {
  */
 const modules: Array<{ prefix: string; routes: FastifyPluginAsyncZod | FastifyPluginAsync }> = [
   { prefix: '/api', routes: coursesRoutes },
+  { prefix: '/api', routes: mailboxRoutes },
 ];
 
 export interface AppDeps {
@@ -56,6 +61,8 @@ export interface AppDeps {
   db: Db;
   /** Defaults to JSON logs at `config.logLevel` with credentials redacted. */
   logger?: FastifyBaseLogger;
+  /** Defaults to createMailer from the config: the outbox, or SMTP when SMTP_URL is set. */
+  mailer?: Mailer;
 }
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -86,6 +93,9 @@ export function buildApp(deps: AppDeps): App {
   }).withTypeProvider<ZodTypeProvider>();
 
   app.decorate('config', config);
+  const mailer = deps.mailer ?? createMailer({ config, db, logger: app.log });
+  app.decorate('mailer', mailer);
+  if (!deps.mailer) app.addHook('onClose', async () => mailer.close());
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app);
