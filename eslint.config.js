@@ -1,9 +1,10 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'server/db/types.generated.ts'] },
+  { ignores: ['node_modules/', 'data/', 'server/db/types.generated.ts', 'web/dist/', 'test-artifacts/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -20,5 +21,11 @@ export default tseslint.config(
         { object: 'test', property: 'skip', message: 'No skipped tests.' },
       ],
     },
+  },
+  // The web app runs in the browser; hooks follow React's rules (the linter enforces them).
+  {
+    files: ['web/src/**/*.{ts,tsx}'],
+    ...reactHooks.configs.flat['recommended-latest'],
+    languageOptions: { globals: { ...globals.browser } },
   },
 );

@@ -26,7 +26,20 @@ export default defineConfig({
             'tests/**/*.test.ts',
             'bench/**/*.test.ts',
           ],
-          exclude: ['**/*.db.test.ts', '**/node_modules/**'],
+          exclude: ['**/*.db.test.ts', '**/*.e2e.test.ts', '**/node_modules/**'],
+        },
+      },
+      // Browser journeys: the built web app and the real server on PGlite, driven in Chromium.
+      {
+        test: {
+          name: 'e2e',
+          include: ['tests/e2e/**/*.e2e.test.ts'],
+          env: { TEST_ENGINE: 'pglite' },
+          globalSetup: ['tests/helpers/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          // One journey at a time: each drives its own Chromium.
+          fileParallelism: false,
         },
       },
       dbProject('pglite'),

@@ -27,6 +27,7 @@ import { mailboxRoutes } from './modules/mailbox/mailbox.routes.ts';
 import { authPlugin } from './platform/auth.ts';
 import { AppError, installErrorHandlers, sendError } from './platform/errors.ts';
 import { createLogger } from './platform/logger.ts';
+import { webPlugin } from './platform/web.ts';
 import { createMailer, type Mailer } from './platform/mail/mailer.ts';
 
 /** A Fastify instance whose routes are typed from their zod schemas. */
@@ -145,6 +146,7 @@ export function buildApp(deps: AppDeps): App {
 
   app.register(systemRoutes, { db });
   for (const module of modules) app.register(module.routes, { prefix: module.prefix });
+  app.register(webPlugin); // the web app (web/dist) and its client routes; never /api/*
 
   return app;
 }

@@ -1,0 +1,109 @@
+import { existsSync, statSync } from 'node:fs';
+import { extname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import fp from 'fastify-plugin';
+import { AppError } from './errors.ts';
+
+/** Where `vite build` writes the web app (web/vite.config.ts). */
+export const WEB_DIST_DIR = fileURLToPath(new URL('../../web/dist/', import.meta.url));
+
+export interface WebOptions {
+  /** The built app; defaults to web/dist. */
+  root?: string;
+}
+
+const YEAR_SECONDS = 365 * 24 * 60 * 60;
+
+/**
+ * The content security policy of the app's pages: only our own scripts and styles, API calls to
+ * ourselves, no plugins, no framing. Images may come from https (avatars and thumbnails are URLs
+ * people give); the mailbox shows emails in sandboxed `srcdoc` frames, which inherit this policy.
+ */
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' https: data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "frame-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/**
+ * Serves the single-page web app: files from web/dist (hashed files under /assets/ cached for a
+ * year, everything else revalidated), and index.html for any other GET that is not an API path, so
+ * client routes (/courses/x, /account/profile) load the app. /api/* never falls back: unknown API
+ * paths stay JSON 404s. Registered last, so every real route wins over the catch-all.
+ */
+export const webPlugin = fp<WebOptions>(
+  async (app: FastifyInstance, options) => {
+    const root = resolve(options.root ?? WEB_DIST_DIR);
+    const indexPath = join(root, 'index.html');
+    if (!existsSync(indexPath)) {
+      app.log.warn({ root }, 'web app not built: run `npm run build:web` (npm start does it for you)');
+    }
+
+    await app.register(fastifyStatic, { root, serve: false, index: false });
+
+    const sendIndex = (reply: FastifyReply) => {
+      if (!existsSync(indexPath)) {
+        return reply
+          .code(503)
+          .type('text/plain; charset=utf-8')
+          .header('cache-control', 'no-store')
+          .send(
+            'The web app is not built yet. Run `npm run build:web` (or `npm start`, which builds it) and reload.',
+          );
+      }
+      return reply
+        .header('content-security-policy', CSP)
+        .header('cache-control', 'no-cache')
+        .sendFile('index.html', root, { cacheControl: false });
+    };
+
+    app.get('/*', { schema: { hide: true } }, async (request, reply) => {
+      const path = decodePath(request.url);
+      if (path === null) throw new AppError('bad_request', 'The path is not valid.');
+      if (path === '/api' || path.startsWith('/api/')) {
+        throw new AppError('not_found', `No route for ${request.method} ${path.slice(0, 200)}.`);
+      }
+      const file = path === '/' ? null : fileUnder(root, path);
+      if (file) {
+        // Hashed names change with their content: cache them for a year. Others (favicon) revalidate.
+        const immutable = path.startsWith('/assets/');
+        reply.header('cache-control', immutable ? `public, max-age=${YEAR_SECONDS}, immutable` : 'no-cache');
+        return reply.sendFile(path.slice(1), root, { cacheControl: false });
+      }
+      // A missing file (a stale hashed asset, /robots.txt) is a 404, not the app.
+      if (extname(path) !== '') throw new AppError('not_found', `No file at ${path.slice(0, 200)}.`);
+      return sendIndex(reply);
+    });
+  },
+  { name: 'usefulwriter-web', fastify: '5.x' },
+);
+
+function decodePath(url: string): string | null {
+  try {
+    return decodeURIComponent(url.split('?')[0] ?? '/');
+  } catch {
+    return null;
+  }
+}
+
+/** The file `path` names inside `root`, or null when it is missing, a folder, or escapes root. */
+function fileUnder(root: string, path: string): string | null {
+  if (path.includes('\0')) return null;
+  const full = resolve(root, `.${path}`);
+  if (full !== root && !full.startsWith(root + sep)) return null;
+  try {
+    return statSync(full).isFile() ? full : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,46 @@
+import { createBrowserRouter } from 'react-router';
+import { AdminMailboxPage, AdminMessagePage } from '../features/admin/AdminMailboxPage.tsx';
+import { AdminUsersPage } from '../features/admin/AdminUsersPage.tsx';
+import { ProfilePage } from '../features/account/ProfilePage.tsx';
+import { SessionsPage } from '../features/account/SessionsPage.tsx';
+import { ConfirmEmailPage } from '../features/auth/ConfirmEmailPage.tsx';
+import { ForgotPasswordPage, ResetPasswordPage } from '../features/auth/PasswordResetPages.tsx';
+import { SignInPage } from '../features/auth/SignInPage.tsx';
+import { SignUpPage } from '../features/auth/SignUpPage.tsx';
+import { CatalogPage } from '../features/courses/CatalogPage.tsx';
+import { CoursePage } from '../features/courses/CoursePage.tsx';
+import { Layout, NotFoundPage, RouteErrorPage } from './Layout.tsx';
+import { RequireUser } from './RequireUser.tsx';
+
+/** Every client route. The server answers each of these paths with index.html (server/platform/web.ts). */
+export const router = createBrowserRouter([
+  {
+    element: <Layout />,
+    errorElement: <RouteErrorPage />,
+    children: [
+      { index: true, element: <CatalogPage /> },
+      { path: 'courses/:slug', element: <CoursePage /> },
+      { path: 'sign-up', element: <SignUpPage /> },
+      { path: 'sign-in', element: <SignInPage /> },
+      { path: 'confirm', element: <ConfirmEmailPage /> },
+      { path: 'forgot-password', element: <ForgotPasswordPage /> },
+      { path: 'reset-password', element: <ResetPasswordPage /> },
+      {
+        element: <RequireUser />,
+        children: [
+          { path: 'account/profile', element: <ProfilePage /> },
+          { path: 'account/sessions', element: <SessionsPage /> },
+        ],
+      },
+      {
+        element: <RequireUser role="admin" />,
+        children: [
+          { path: 'admin/users', element: <AdminUsersPage /> },
+          { path: 'admin/mailbox', element: <AdminMailboxPage /> },
+          { path: 'admin/mailbox/:id', element: <AdminMessagePage /> },
+        ],
+      },
+      { path: '*', element: <NotFoundPage /> },
+    ],
+  },
+]);

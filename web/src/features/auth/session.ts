@@ -1,0 +1,50 @@
+import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { AUTH_ROUTES, type AuthUser } from '../../../../contracts/auth.ts';
+import { callRoute, isApiError } from '../../lib/api.ts';
+
+export const sessionKey = ['session'] as const;
+
+/** Who is signed in: the user, or null for a visitor. A 401 (after one refresh) means null. */
+export function useSession() {
+  return useQuery({
+    queryKey: sessionKey,
+    queryFn: async ({ signal }): Promise<AuthUser | null> => {
+      try {
+        const { user } = await callRoute(AUTH_ROUTES.session, { signal });
+        return user;
+      } catch (error) {
+        if (isApiError(error, 'unauthorized')) return null;
+        throw error;
+      }
+    },
+    staleTime: 60_000,
+    retry: false,
+  });
+}
+
+/** Forget everything that belonged to the previous user: their profile, sessions, admin lists… */
+export function resetUserData(queryClient: QueryClient, user: AuthUser | null) {
+  queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== 'session' });
+  queryClient.setQueryData(sessionKey, user);
+}
+
+export function useSignIn() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { email: string; password: string }) => callRoute(AUTH_ROUTES.signIn, { body }),
+    onSuccess: ({ user }) => resetUserData(queryClient, user),
+  });
+}
+
+export function useSignOut() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: () => callRoute(AUTH_ROUTES.signOut, { body: {} }),
+    // Signed out either way: the server always ends the session and clears the cookies.
+    onSettled: () => resetUserData(queryClient, null),
+  });
+}
+
+export function useResendConfirmation() {
+  return useMutation({ mutationFn: () => callRoute(AUTH_ROUTES.resendConfirmation) });
+}
