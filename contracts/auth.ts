@@ -45,7 +45,10 @@ const isoTimestamp = z.string().meta({ format: 'date-time' });
 const calendarDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
-  .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)), 'is not a real date')
+  .refine((value) => {
+    const parsed = new Date(`${value}T00:00:00Z`);
+    return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === value;
+  }, 'is not a real date')
   .meta({ format: 'date' });
 
 /** Lower-cased and trimmed before anything looks at it. */

@@ -22,13 +22,16 @@ import { errorBodySchema } from '../contracts/errors.ts';
 import type { Config } from './config.ts';
 import { MigrationError, pendingMigrations, readMigrations, type Migration } from './db/migrate.ts';
 import type { Db } from './db/session.ts';
+import { accountsRoutes } from './modules/accounts/accounts.routes.ts';
 import { coursesRoutes } from './modules/courses/courses.routes.ts';
 import { mailboxRoutes } from './modules/mailbox/mailbox.routes.ts';
 import { authPlugin } from './platform/auth.ts';
+import { createBackground, type Background } from './platform/background.ts';
 import { AppError, installErrorHandlers, sendError } from './platform/errors.ts';
 import { createLogger } from './platform/logger.ts';
 import { webPlugin } from './platform/web.ts';
 import { createMailer, type Mailer } from './platform/mail/mailer.ts';
+import { createPasswordHasher, type PasswordHasher } from './platform/passwords/passwords.ts';
 
 /** A Fastify instance whose routes are typed from their zod schemas. */
 export type App = FastifyInstance<
@@ -45,6 +48,8 @@ declare module 'fastify' {
     config: Config;
     /** Sends email (outbox, or SMTP with SMTP_URL). Call it after your unit of work commits. */
     mailer: Mailer;
+    /** Work started by requests and finished after the reply (see platform/background.ts). */
+    background: Background;
   }
 }
 
@@ -55,6 +60,7 @@ declare module 'fastify' {
 const modules: Array<{ prefix: string; routes: FastifyPluginAsyncZod | FastifyPluginAsync }> = [
   { prefix: '/api', routes: coursesRoutes },
   { prefix: '/api', routes: mailboxRoutes },
+  { prefix: '/api', routes: accountsRoutes },
 ];
 
 export interface AppDeps {
@@ -64,6 +70,10 @@ export interface AppDeps {
   logger?: FastifyBaseLogger;
   /** Defaults to createMailer from the config: the outbox, or SMTP when SMTP_URL is set. */
   mailer?: Mailer;
+  /** Defaults to argon2id at the configured cost (ARGON2_MEMORY_KIB / ARGON2_TIME_COST). */
+  hasher?: PasswordHasher;
+  /** The clock of calendar rules (the sign-up age check); tests pin it. Defaults to the real time. */
+  now?: () => Date;
 }
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -91,12 +101,29 @@ export function buildApp(deps: AppDeps): App {
     frameworkErrors: (error, request, reply) => sendError(request, reply, error),
     // Requests arriving while closing get a 503 in the API's error shape (onRequest hook below).
     return503OnClosing: false,
+    // Behind a load balancer, request.ip (rate limits, sessions, activity log) comes from X-Forwarded-For.
+    trustProxy:
+      typeof config.trustProxy === 'number'
+        ? (_address: string, hop: number) => hop < (config.trustProxy as number)
+        : config.trustProxy,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.decorate('config', config);
   const mailer = deps.mailer ?? createMailer({ config, db, logger: app.log });
   app.decorate('mailer', mailer);
   if (!deps.mailer) app.addHook('onClose', async () => mailer.close());
+  const background = createBackground(app.log);
+  app.decorate('background', background);
+  app.addHook('onClose', async () => background.settled());
+  app.decorate('accounts', {
+    db,
+    config,
+    mailer,
+    hasher: deps.hasher ?? createPasswordHasher(config.argon2),
+    background,
+    log: app.log,
+    now: deps.now ?? (() => new Date()),
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app);

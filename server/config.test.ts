@@ -34,6 +34,8 @@ describe('parseConfig', () => {
       nodeEnv: 'development',
       smtpUrl: undefined,
       mailFrom: 'UsefulWriter <no-reply@localhost>',
+      argon2: { memoryKib: 19_456, timeCost: 2 },
+      trustProxy: false,
     });
   });
 
@@ -53,6 +55,9 @@ describe('parseConfig', () => {
       NODE_ENV: 'production',
       SMTP_URL: 'smtps://mailer:pw@smtp.example.org:465',
       MAIL_FROM: 'Learn <no-reply@learn.example.org>',
+      ARGON2_MEMORY_KIB: '65536',
+      ARGON2_TIME_COST: '3',
+      TRUST_PROXY: '10.0.0.0/8,192.168.1.1',
     });
     expect(config).toEqual({
       port: 8080,
@@ -70,7 +75,25 @@ describe('parseConfig', () => {
       nodeEnv: 'production',
       smtpUrl: 'smtps://mailer:pw@smtp.example.org:465',
       mailFrom: 'Learn <no-reply@learn.example.org>',
+      argon2: { memoryKib: 65_536, timeCost: 3 },
+      trustProxy: ['10.0.0.0/8', '192.168.1.1'],
     });
+  });
+
+  it('refuses an argon2 cost below OWASP’s minimum except in tests', () => {
+    const weak = { ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1' };
+    expect(problemsOf({ ...weak, NODE_ENV: 'production' })).toEqual([
+      `ARGON2_MEMORY_KIB: expected ${EXPECTED.ARGON2_MEMORY_KIB}`,
+      `ARGON2_TIME_COST: expected ${EXPECTED.ARGON2_TIME_COST}`,
+    ]);
+    expect(problemsOf({ ...weak })).toHaveLength(2); // development too
+    expect(parseConfig({ ...weak, NODE_ENV: 'test' }).argon2).toEqual({ memoryKib: 1024, timeCost: 1 });
+  });
+
+  it('reads TRUST_PROXY as a boolean, a hop count or addresses', () => {
+    expect(parseConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(parseConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(problemsOf({ TRUST_PROXY: 'everyone' })).toHaveLength(1);
   });
 
   it('derives PUBLIC_URL from PORT and treats empty strings as unset', () => {

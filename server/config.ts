@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { OWASP_ARGON2_MINIMUM } from './platform/passwords/passwords.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -32,6 +33,13 @@ export interface Config {
   smtpUrl: string | undefined;
   /** The From header of every email. */
   mailFrom: string;
+  /** argon2id cost for password hashes; never below OWASP's minimum outside NODE_ENV=test. */
+  argon2: { memoryKib: number; timeCost: number };
+  /**
+   * Which proxies to believe about the client's address (X-Forwarded-For): false (none), true
+   * (all), a hop count, or addresses/CIDRs. Per-IP rate limits depend on it behind a load balancer.
+   */
+  trustProxy: boolean | number | string[];
 }
 
 /** What the environment alone yields: the JWT secret may still have to come from `${dataDir}/jwt-secret`. */
@@ -66,6 +74,12 @@ const envSchema = z.object({
     .string()
     .regex(/^(?:[^<>@\r\n]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/)
     .default('UsefulWriter <no-reply@localhost>'),
+  ARGON2_MEMORY_KIB: int(8, 4 * 1024 * 1024).default(OWASP_ARGON2_MINIMUM.memoryKib),
+  ARGON2_TIME_COST: int(1, 100).default(OWASP_ARGON2_MINIMUM.timeCost),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d{1,2}|[0-9a-fA-F.:/]+(,[0-9a-fA-F.:/]+)*)$/)
+    .default('false'),
 });
 
 type EnvName = keyof typeof envSchema.shape;
@@ -86,6 +100,9 @@ export const EXPECTED: Record<EnvName, string> = {
   NODE_ENV: 'one of development, production, test',
   SMTP_URL: 'an smtp:// or smtps:// URL (smtp://user:password@host:587)',
   MAIL_FROM: 'an address (no-reply@example.org) or a name and address (Name <no-reply@example.org>)',
+  ARGON2_MEMORY_KIB: `an integer number of KiB, at least ${OWASP_ARGON2_MINIMUM.memoryKib} (lower only with NODE_ENV=test)`,
+  ARGON2_TIME_COST: `an integer number of passes, at least ${OWASP_ARGON2_MINIMUM.timeCost} (lower only with NODE_ENV=test)`,
+  TRUST_PROXY: 'false, true, a number of proxy hops (1), or comma-separated proxy addresses/CIDRs',
 };
 
 /** Values never echoed back in error messages (a database URL may carry a password). */
@@ -120,6 +137,13 @@ export function parseConfig(env: Record<string, string | undefined>): ParsedConf
       `JWT_SECRET: required when DATABASE_URL is set (all instances must share it); expected ${EXPECTED.JWT_SECRET}`,
     );
   }
+  // The cost may only go below OWASP's minimum in tests (fast suites); never in a deployment.
+  if (result.success && result.data.NODE_ENV !== 'test') {
+    if (result.data.ARGON2_MEMORY_KIB < OWASP_ARGON2_MINIMUM.memoryKib)
+      problems.set('ARGON2_MEMORY_KIB', `ARGON2_MEMORY_KIB: expected ${EXPECTED.ARGON2_MEMORY_KIB}`);
+    if (result.data.ARGON2_TIME_COST < OWASP_ARGON2_MINIMUM.timeCost)
+      problems.set('ARGON2_TIME_COST', `ARGON2_TIME_COST: expected ${EXPECTED.ARGON2_TIME_COST}`);
+  }
   if (!result.success || problems.size > 0) throw new ConfigError([...problems.values()]);
 
   const e = result.data;
@@ -140,7 +164,16 @@ export function parseConfig(env: Record<string, string | undefined>): ParsedConf
     nodeEnv: e.NODE_ENV,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    argon2: { memoryKib: e.ARGON2_MEMORY_KIB, timeCost: e.ARGON2_TIME_COST },
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
   };
+}
+
+function parseTrustProxy(value: string): boolean | number | string[] {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',');
 }
 
 /**

@@ -1,8 +1,10 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
 import type { Compilable } from 'kysely';
+import { AUTH_COOKIES, CSRF_HEADER } from '../../contracts/auth.ts';
 import { compileOnly, type Db, type SessionUser, type Tx } from '../db/session.ts';
 import { AppError } from './errors.ts';
 
@@ -15,6 +17,7 @@ const claimsSchema = z.discriminatedUnion('role', [
     role: z.literal('authenticated'),
     sub: z.uuid(),
     email: z.string().nullish(),
+    session_id: z.uuid().optional(),
   }),
   z.object({ role: z.literal('anon') }),
 ]);
@@ -38,12 +41,32 @@ export function requestDbFor(db: Db, user: SessionUser | null): RequestDb {
   };
 }
 
+/** Who the caller is, as far as the credentials tell: the user and the session (sign-in) it belongs to. */
+export interface RequestAuth {
+  user: SessionUser;
+  /** The sign-in session named by the access token (`session_id` claim); absent in hand-made tokens. */
+  sessionId: string | undefined;
+  /** How the credentials came: `Authorization: Bearer` (API clients) or the access cookie (web). */
+  via: 'bearer' | 'cookie';
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
     /** The signed-in user, or null for an anonymous visitor. Set by the `authenticate` hook. */
     user: SessionUser | null;
+    /** The credentials behind `user` (null when anonymous). */
+    auth: RequestAuth | null;
     /** Database access as the caller. User-facing code never uses `asSystem`. */
     db: RequestDb;
+  }
+  interface FastifyContextConfig {
+    /**
+     * Routes used before (or to establish) a session: sign-in, sign-up, refresh, sign-out, links
+     * from emails. An expired or invalid access *cookie* is ignored there instead of answering 401
+     * (the browser still holds it), and the CSRF check of this plugin is left to the route: these
+     * routes either do not act on the cookie session or verify the CSRF token themselves.
+     */
+    sessionEntry?: boolean;
   }
 }
 
@@ -54,9 +77,22 @@ export interface AuthOptions {
 
 const encoder = new TextEncoder();
 
-/** Signs an HS256 access token with Supabase-shaped claims (tests, the benchmark, later the sign-in flow). */
-export async function signAccessToken(secret: string, user: SessionUser, ttlSeconds = 3600): Promise<string> {
-  return new SignJWT({ role: 'authenticated', email: user.email ?? null })
+/**
+ * Signs an HS256 access token with Supabase-shaped claims (`sub`, `role`, `email`, `aud`, `exp`, and
+ * `session_id` for tokens of a sign-in session). Nothing about permissions is in it: policies read
+ * the profile on every request, so a role change applies at once.
+ */
+export async function signAccessToken(
+  secret: string,
+  user: SessionUser,
+  ttlSeconds = 3600,
+  sessionId?: string,
+): Promise<string> {
+  return new SignJWT({
+    role: 'authenticated',
+    email: user.email ?? null,
+    ...(sessionId ? { session_id: sessionId } : {}),
+  })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(user.id)
     .setAudience(AUDIENCE)
@@ -74,6 +110,14 @@ const invalidToken = () =>
  * service access never comes through a user-facing request.
  */
 export async function verifyAccessToken(key: Uint8Array, token: string): Promise<SessionUser | null> {
+  return (await verifyAccessTokenClaims(key, token))?.user ?? null;
+}
+
+/** verifyAccessToken, plus the session the token belongs to. */
+export async function verifyAccessTokenClaims(
+  key: Uint8Array,
+  token: string,
+): Promise<{ user: SessionUser; sessionId: string | undefined } | null> {
   let payload: unknown;
   try {
     ({ payload } = await jwtVerify(token, key, {
@@ -90,20 +134,165 @@ export async function verifyAccessToken(key: Uint8Array, token: string): Promise
   if (claims.data.role === 'anon') return null;
   const aud = (payload as { aud?: unknown }).aud;
   if (aud !== AUDIENCE && !(Array.isArray(aud) && aud.includes(AUDIENCE))) throw invalidToken();
-  return { id: claims.data.sub, email: claims.data.email ?? null };
+  return {
+    user: { id: claims.data.sub, email: claims.data.email ?? null },
+    sessionId: claims.data.session_id,
+  };
+}
+
+// ---------------------------------------------------------------- cookies and CSRF
+
+/** Reads one cookie from the Cookie header (first occurrence), or undefined. */
+export function readCookie(request: FastifyRequest, name: string): string | undefined {
+  const header = request.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
+    const raw = part.slice(eq + 1).trim();
+    try {
+      return decodeURIComponent(raw);
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+interface CookieOptions {
+  path: string;
+  httpOnly: boolean;
+  secure: boolean;
+  /** Seconds; 0 deletes the cookie. */
+  maxAge: number;
+}
+
+function serializeCookie(name: string, value: string, options: CookieOptions): string {
+  return [
+    `${name}=${encodeURIComponent(value)}`,
+    `Path=${options.path}`,
+    `Max-Age=${Math.max(0, Math.floor(options.maxAge))}`,
+    ...(options.maxAge <= 0 ? ['Expires=Thu, 01 Jan 1970 00:00:00 GMT'] : []),
+    'SameSite=Lax',
+    ...(options.httpOnly ? ['HttpOnly'] : []),
+    ...(options.secure ? ['Secure'] : []),
+  ].join('; ');
+}
+
+function appendSetCookie(reply: FastifyReply, cookie: string) {
+  const existing = reply.getHeader('set-cookie');
+  const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
+  reply.header('set-cookie', [...list, cookie]);
+}
+
+/** The refresh cookie travels only to the auth routes (refresh, sign-out). */
+export const REFRESH_COOKIE_PATH = '/api/auth';
+
+export interface SessionCookies {
+  accessToken: string;
+  accessTtlSeconds: number;
+  refreshToken: string;
+  refreshTtlSeconds: number;
+  csrfToken: string;
 }
 
 /**
- * Who is calling. One place to grow: bearer tokens today; session cookies join here later. An
- * Authorization header that is present but unusable is refused, never silently ignored.
+ * Sets the web session: access and refresh tokens in httpOnly cookies, and the CSRF token in a
+ * cookie scripts can read (the web echoes it in `x-csrf-token`). SameSite=Lax everywhere; Secure
+ * when the app is served over https (PUBLIC_URL).
  */
-async function identify(request: FastifyRequest, key: Uint8Array): Promise<SessionUser | null> {
+export function setSessionCookies(reply: FastifyReply, cookies: SessionCookies, secure: boolean) {
+  appendSetCookie(
+    reply,
+    serializeCookie(AUTH_COOKIES.access, cookies.accessToken, {
+      path: '/',
+      httpOnly: true,
+      secure,
+      maxAge: cookies.accessTtlSeconds,
+    }),
+  );
+  appendSetCookie(
+    reply,
+    serializeCookie(AUTH_COOKIES.refresh, cookies.refreshToken, {
+      path: REFRESH_COOKIE_PATH,
+      httpOnly: true,
+      secure,
+      maxAge: cookies.refreshTtlSeconds,
+    }),
+  );
+  appendSetCookie(
+    reply,
+    serializeCookie(AUTH_COOKIES.csrf, cookies.csrfToken, {
+      path: '/',
+      httpOnly: false,
+      secure,
+      maxAge: cookies.refreshTtlSeconds,
+    }),
+  );
+}
+
+/** Deletes the three session cookies. */
+export function clearSessionCookies(reply: FastifyReply, secure: boolean) {
+  const gone = (path: string, httpOnly: boolean) => ({ path, httpOnly, secure, maxAge: 0 });
+  appendSetCookie(reply, serializeCookie(AUTH_COOKIES.access, '', gone('/', true)));
+  appendSetCookie(reply, serializeCookie(AUTH_COOKIES.refresh, '', gone(REFRESH_COOKIE_PATH, true)));
+  appendSetCookie(reply, serializeCookie(AUTH_COOKIES.csrf, '', gone('/', false)));
+}
+
+/**
+ * The CSRF token of a session: HMAC(JWT secret, session id) — a *signed* double-submit token, so a
+ * cookie planted by a sibling subdomain cannot be made to match, and no server state is needed.
+ */
+export function csrfTokenFor(secret: string, sessionId: string): string {
+  return createHmac('sha256', secret).update(`csrf:${sessionId}`).digest('base64url');
+}
+
+/** Constant-time string comparison (false for different lengths). */
+export function safeEqual(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined) return false;
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/**
+ * True when a cookie request carries the session's CSRF token: the `x-csrf-token` header equals
+ * the csrf cookie and both equal HMAC(secret, session). The header is what a cross-site page
+ * cannot send (it can neither read the cookie nor compute the HMAC).
+ */
+export function hasValidCsrfToken(request: FastifyRequest, secret: string, sessionId: string): boolean {
+  const header = request.headers[CSRF_HEADER];
+  const sent = typeof header === 'string' ? header : undefined;
+  const expected = csrfTokenFor(secret, sessionId);
+  return safeEqual(sent, expected) && safeEqual(readCookie(request, AUTH_COOKIES.csrf), expected);
+}
+
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+export const isUnsafeMethod = (method: string) => UNSAFE_METHODS.has(method.toUpperCase());
+
+/**
+ * Who is calling: `Authorization: Bearer` (API clients) first, else the access cookie (web). An
+ * Authorization header that is present but unusable is refused, never silently ignored; so is a bad
+ * access cookie, except on session-entry routes (sign-in, refresh…), where it is simply stale.
+ */
+async function identify(request: FastifyRequest, key: Uint8Array): Promise<RequestAuth | null> {
   const header = request.headers.authorization;
-  if (header === undefined) return null;
-  const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i.exec(header.trim());
-  if (!match?.[1])
-    throw new AppError('unauthorized', 'The Authorization header must be "Bearer <access token>".');
-  return verifyAccessToken(key, match[1]);
+  if (header !== undefined) {
+    const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i.exec(header.trim());
+    if (!match?.[1])
+      throw new AppError('unauthorized', 'The Authorization header must be "Bearer <access token>".');
+    const verified = await verifyAccessTokenClaims(key, match[1]);
+    return verified && { ...verified, via: 'bearer' };
+  }
+  const cookie = readCookie(request, AUTH_COOKIES.access);
+  if (!cookie) return null;
+  try {
+    const verified = await verifyAccessTokenClaims(key, cookie);
+    return verified && { ...verified, via: 'cookie' };
+  } catch (error) {
+    if (request.routeOptions.config?.sessionEntry) return null;
+    throw error;
+  }
 }
 
 /**
@@ -116,6 +305,7 @@ export const authPlugin = fp<AuthOptions>(
     const { db } = options;
 
     app.decorateRequest('user', null);
+    app.decorateRequest('auth', null);
     app.decorateRequest('db', {
       getter(this: FastifyRequest): RequestDb {
         return requestDbFor(db, this.user);
@@ -124,12 +314,23 @@ export const authPlugin = fp<AuthOptions>(
 
     app.addHook('onRequest', async function authenticate(request, reply) {
       try {
-        request.user = await identify(request, key);
+        request.auth = await identify(request, key);
+        request.user = request.auth?.user ?? null;
       } catch (error) {
         if (error instanceof AppError && error.code === 'unauthorized') {
           reply.header('www-authenticate', 'Bearer error="invalid_token"');
         }
         throw error;
+      }
+      // Cookies ride along on cross-site requests; Bearer headers do not. So every unsafe request
+      // authenticated by the cookie must prove it comes from our pages (double submit, signed).
+      if (
+        request.auth?.via === 'cookie' &&
+        isUnsafeMethod(request.method) &&
+        !request.routeOptions.config?.sessionEntry &&
+        !hasValidCsrfToken(request, options.jwtSecret, request.auth.sessionId ?? '')
+      ) {
+        throw new AppError('csrf_failed');
       }
     });
   },

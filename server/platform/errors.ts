@@ -277,6 +277,11 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: u
   const classified = classifyError(error, request);
   if (classified.serverFault) request.log.error(logFields(error, classified), 'request failed');
   else request.log.info(logFields(error, classified), 'request rejected');
+  // 429 answers say when to come back (AppError('rate_limited', …, { retryAfterSeconds })).
+  const retryAfter = (classified.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  if (classified.code === 'rate_limited' && typeof retryAfter === 'number') {
+    reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
+  }
   return reply
     .code(ERROR_STATUS[classified.code])
     .header('x-request-id', request.id)

@@ -1,22 +1,12 @@
-import { randomBytes, scrypt, type ScryptOptions } from 'node:crypto';
+import { createPasswordHasher, OWASP_ARGON2_MINIMUM } from '../platform/passwords/passwords.ts';
 
-const SCRYPT = { N: 16_384, r: 8, p: 1, keyLength: 32 } as const;
-
-function scryptAsync(password: string, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scrypt(password, salt, SCRYPT.keyLength, options, (error, key) => (error ? reject(error) : resolve(key))),
-  );
-}
+const demoHasher = createPasswordHasher(OWASP_ARGON2_MINIMUM);
 
 /**
- * Hashes a demo account's password with scrypt (node:crypto) as `scrypt$N$r$p$salt$hash`
- * (base64url parts). Demo data only: there is no sign-in yet, and the accounts issue replaces
- * this with argon2id and rehashes on first sign-in.
+ * Hashes a demo account's password exactly as sign-up does (argon2id at OWASP's minimum cost, about
+ * 50 ms), so the demo accounts sign in with the passwords printed at start. A server configured
+ * with a higher cost rehashes them at their first sign-in.
  */
-export async function hashDemoPassword(password: string): Promise<string> {
-  const salt = randomBytes(16);
-  const key = await scryptAsync(password, salt, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p });
-  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), key.toString('base64url')].join(
-    '$',
-  );
+export function hashDemoPassword(password: string): Promise<string> {
+  return demoHasher.hash(password);
 }

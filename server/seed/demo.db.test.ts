@@ -1,3 +1,4 @@
+import { createPasswordHasher, OWASP_ARGON2_MINIMUM } from '../platform/passwords/passwords.ts';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../tests/helpers/test-db.ts';
@@ -47,8 +48,17 @@ describe('seedDemo', () => {
       const row = stored.find((s) => s.email === account.email)!;
       expect(row.role).toBe(account.role);
       expect(row.emailConfirmedAt).not.toBeNull();
-      expect(row.encryptedPassword).toMatch(/^scrypt\$16384\$8\$1\$[\w-]+\$[\w-]+$/);
+      expect(row.encryptedPassword).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
       expect(row.encryptedPassword).not.toContain(account.password);
+    }
+    // The printed passwords are the real ones: sign-in verifies them.
+    const hasher = createPasswordHasher(OWASP_ARGON2_MINIMUM);
+    for (const account of accounts.slice(0, 2)) {
+      const row = stored.find((s) => s.email === account.email)!;
+      expect(await hasher.verify(row.encryptedPassword, account.password)).toEqual({
+        ok: true,
+        needsRehash: false,
+      });
     }
     expect(steps.at(-1)).toEqual([expect.any(String), steps.length, steps.length]);
   });

@@ -32,19 +32,24 @@ const SAMPLES: { [N in MailTemplateName]: MailTemplateData<N> } = {
     changedAt: new Date(CHANGED_AT),
     resetPasswordUrl: 'https://learn.example.org/forgot-password',
   },
+  sign_up_attempt_notice: {
+    displayName: 'Ada',
+    resetPasswordUrl: 'https://learn.example.org/forgot-password?from=sign-up',
+  },
 };
 
 const render = <N extends MailTemplateName>(name: N, data: MailTemplateData<N>, ctx = context) =>
   renderMail(name, data, ctx);
 
 describe('the template registry', () => {
-  it('has the five account emails', () => {
+  it('has the six account emails', () => {
     expect(MAIL_TEMPLATE_NAMES.sort()).toEqual([
       'email_change_confirmation',
       'email_changed_notice',
       'email_confirmation',
       'password_changed_notice',
       'password_reset',
+      'sign_up_attempt_notice',
     ]);
   });
 

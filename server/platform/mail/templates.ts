@@ -162,6 +162,40 @@ export const MAIL_TEMPLATES = {
     }),
   ),
 
+  /**
+   * Sent instead of a confirmation when someone signs up with an address that already has an
+   * account: the sign-up answers the same either way (no account enumeration), and the owner learns
+   * of the attempt and how to get back in.
+   */
+  sign_up_attempt_notice: defineTemplate(
+    z
+      .object({
+        displayName: personName,
+        resetPasswordUrl: link,
+      })
+      .strict(),
+    (data, { productName }) => ({
+      subject: `Someone tried to create a ${productName} account with your address`,
+      heading: 'You already have an account',
+      blocks: [
+        greeting(data.displayName),
+        {
+          kind: 'paragraph',
+          text: `Someone, maybe you, tried to create a new ${productName} account with this email address. This address already has an account, so no new one was created.`,
+        },
+        {
+          kind: 'paragraph',
+          text: 'If you remember your password, just sign in. If not, choose a new one:',
+        },
+        { kind: 'action', label: 'Reset your password', url: data.resetPasswordUrl },
+        {
+          kind: 'note',
+          text: 'If this was not you, you can ignore this email: nothing changed in your account.',
+        },
+      ],
+    }),
+  ),
+
   /** Sent after the password of an account changed (reset or changed while signed in). */
   password_changed_notice: defineTemplate(
     z
