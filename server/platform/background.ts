@@ -17,6 +17,9 @@ export function createBackground(log: FastifyBaseLogger): Background {
     run(name, task) {
       const promise = (async () => {
         try {
+          // Start after the current request's answer has been written: on embedded PGlite the
+          // database runs on this thread, so work begun earlier would delay (and time) the answer.
+          await new Promise((resolve) => setImmediate(resolve));
           await task();
         } catch (error) {
           log.error({ err: error, task: name }, 'background task failed');

@@ -368,21 +368,20 @@ export async function signIn(
   const gate = await deps.db.asSystem(async (tx) => {
     const ipWait = await consume(tx, LIMITS.signInPerIp, subjectHash(client.ip));
     if (ipWait > 0) return { wait: ipWait, locked: false };
+    // The same queries whether or not the address has an account, or is locked: equal time.
     const failures = await readLimit(tx, LIMITS.signInFailuresPerAccount, accountKey);
-    if (failures.retryAfterSeconds > 0) {
-      const pair = await readLimit(tx, LIMITS.signInFailuresPerAccountIp, pairKey);
-      if (pair.count > 0) {
-        const account = await q.findAccountByEmail(tx, input.email);
-        await q.insertActivity(tx, {
-          userId: account?.id ?? null,
-          action: 'auth.sign_in_locked',
-          ip: client.ip,
-          userAgent: ua,
-        });
-        return { wait: failures.retryAfterSeconds, locked: true };
-      }
+    const pair = await readLimit(tx, LIMITS.signInFailuresPerAccountIp, pairKey);
+    const account = await q.findAccountByEmail(tx, input.email);
+    if (failures.retryAfterSeconds > 0 && pair.count > 0) {
+      await q.insertActivity(tx, {
+        userId: account?.id ?? null,
+        action: 'auth.sign_in_locked',
+        ip: client.ip,
+        userAgent: ua,
+      });
+      return { wait: failures.retryAfterSeconds, locked: true };
     }
-    return { wait: 0, locked: false, account: await q.findAccountByEmail(tx, input.email) };
+    return { wait: 0, locked: false, account };
   });
   if (gate.wait > 0) {
     throw rateLimited(

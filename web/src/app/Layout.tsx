@@ -1,13 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import {
-  isRouteErrorResponse,
-  Link,
-  NavLink,
-  Outlet,
-  useLocation,
-  useNavigate,
-  useRouteError,
-} from 'react-router';
+import { isRouteErrorResponse, Link, NavLink, Outlet, useLocation, useRouteError } from 'react-router';
 import type { AuthUser } from '../../../contracts/auth.ts';
 import { Avatar } from '../components/Avatar.tsx';
 import { Button, ButtonLink } from '../components/Button.tsx';
@@ -102,7 +94,6 @@ function UserMenu({ user }: { user: AuthUser }) {
   const rootRef = useRef<HTMLDivElement>(null);
   const buttonRef = useRef<HTMLButtonElement>(null);
   const signOut = useSignOut();
-  const navigate = useNavigate();
   const name = user.displayName ?? user.fullName ?? user.email;
   const close = () => setOpen(false);
   useEffect(() => {
@@ -126,7 +117,7 @@ function UserMenu({ user }: { user: AuthUser }) {
 
   const handleSignOut = () => {
     close();
-    signOut.mutate(undefined, { onSettled: () => navigate('/sign-in?signedOut=1') });
+    signOut.mutate();
   };
 
   return (

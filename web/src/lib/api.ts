@@ -8,8 +8,8 @@ import { ERROR_STATUS, type ErrorCode } from '../../../contracts/errors.ts';
  * which catches a contract drift on the first screen that shows it.
  *
  * Credentials: the session travels in httpOnly cookies (`credentials: 'include'`). Unsafe methods
- * echo the readable CSRF cookie in a header (double submit). A 401 triggers one refresh
- * (POST /api/auth/refresh) and one retry; a second 401 means "signed out".
+ * echo the readable CSRF cookie in a header (double submit). A 401 `unauthorized` (expired access
+ * token) triggers one refresh (POST /api/auth/refresh) and one retry; a second 401 means "signed out".
  */
 
 const REFRESH_PATH = '/api/auth/refresh';
@@ -104,6 +104,14 @@ const signedOutListeners = new Set<() => void>();
 export function onSignedOut(listener: () => void): () => void {
   signedOutListeners.add(listener);
   return () => signedOutListeners.delete(listener);
+}
+
+/**
+ * Whether this browser holds a session: the readable CSRF cookie lives exactly as long as the
+ * httpOnly refresh cookie, so without it there is nothing to refresh and nobody to ask about.
+ */
+export function hasSessionCookie(): boolean {
+  return readCookie(AUTH_COOKIES.csrf) !== undefined;
 }
 
 let refreshing: Promise<boolean> | undefined;
@@ -204,11 +212,13 @@ export async function apiRequest<S extends z.ZodType>(
   };
 
   let response = await attempt();
-  if (response.status === 401 && path !== REFRESH_PATH) {
-    if (await refreshSession()) {
-      response = await attempt();
+  if (response.status === 401 && path !== REFRESH_PATH && hasSessionCookie()) {
+    // Only an expired or revoked access token is worth a refresh (not, say, a wrong password).
+    const { code } = await toApiError(response.clone());
+    if (code === 'unauthorized') {
+      if (await refreshSession()) response = await attempt();
+      if (response.status === 401) signedOutListeners.forEach((listener) => listener());
     }
-    if (response.status === 401) signedOutListeners.forEach((listener) => listener());
   }
   if (!response.ok) throw await toApiError(response);
 

@@ -4,12 +4,22 @@ import { isApiError } from './api.ts';
 
 export type FieldErrors = Record<string, string>;
 
-/** zod issues by field name (`emailNotifications.promotional` for nested ones), first message wins. */
-export function zodFieldErrors(error: z.ZodError): FieldErrors {
+/**
+ * zod issues by field name (`emailNotifications.promotional` for nested ones), first message wins.
+ * An empty text field gets "required" rather than the rule it happens to break first.
+ */
+export function zodFieldErrors(error: z.ZodError, value?: unknown): FieldErrors {
   const out: FieldErrors = {};
   for (const issue of error.issues) {
     const key = issue.path.map(String).join('.') || '_';
-    out[key] ??= sentence(issue.message);
+    const input = issue.path.reduce<unknown>(
+      (node, part) =>
+        node && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[part] : undefined,
+      value,
+    );
+    const message =
+      typeof input === 'string' && input.trim() === '' ? 'This field is required.' : sentence(issue.message);
+    out[key] ??= message;
   }
   return out;
 }
@@ -46,7 +56,7 @@ export function useFieldErrors() {
       setErrors({});
       return result.data;
     }
-    setErrors(zodFieldErrors(result.error));
+    setErrors(zodFieldErrors(result.error, value));
     focusFirstInvalid();
     return undefined;
   }, []);

@@ -7,7 +7,7 @@ import { ConfirmDialog } from '../../components/Dialog.tsx';
 import { EmptyState, ErrorAlert, ErrorState, LoadingState } from '../../components/Feedback.tsx';
 import { Card, PageHeader, useDocumentTitle } from '../../components/Page.tsx';
 import { formatDateTime } from '../../lib/format.ts';
-import { resetUserData, useSignOut } from '../auth/session.ts';
+import { resetUserData, SIGNED_OUT_PATH, useSignOut } from '../auth/session.ts';
 import { useMySessions, useRevokeSession, useSignOutEverywhere } from './account.api.ts';
 
 /** "Firefox on Linux" from a user agent: enough to recognise a device, no library needed. */
@@ -46,20 +46,22 @@ export function SessionsPage() {
 
   const handleRevoke = (session: SessionInfo) => {
     if (session.current) {
-      signOut.mutate(undefined, { onSettled: () => navigate('/sign-in?signedOut=1') });
+      signOut.mutate();
     } else {
       revoke.mutate(session.id);
     }
   };
 
   const handleEverywhere = () => {
-    everywhere.mutate(undefined, {
-      onSuccess: () => {
+    everywhere.mutateAsync().then(
+      async () => {
         setConfirming(false);
+        // Leave this page first, then forget the user (see useSignOut).
+        await navigate(SIGNED_OUT_PATH);
         resetUserData(queryClient, null);
-        navigate('/sign-in?signedOut=1');
       },
-    });
+      () => {}, // shown in the dialog from everywhere.error
+    );
   };
 
   return (

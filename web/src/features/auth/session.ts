@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { useNavigate } from 'react-router';
 import { AUTH_ROUTES, type AuthUser } from '../../../../contracts/auth.ts';
-import { callRoute, isApiError } from '../../lib/api.ts';
+import { callRoute, hasSessionCookie, isApiError } from '../../lib/api.ts';
 
 export const sessionKey = ['session'] as const;
 
@@ -9,6 +10,8 @@ export function useSession() {
   return useQuery({
     queryKey: sessionKey,
     queryFn: async ({ signal }): Promise<AuthUser | null> => {
+      // A visitor has no session cookies: no need to ask the server (and log a 401).
+      if (!hasSessionCookie()) return null;
       try {
         const { user } = await callRoute(AUTH_ROUTES.session, { signal });
         return user;
@@ -36,12 +39,22 @@ export function useSignIn() {
   });
 }
 
+export const SIGNED_OUT_PATH = '/sign-in?signedOut=1';
+
+/**
+ * Signs out and lands on the sign-in page. It navigates before forgetting the user, so a page for
+ * signed-in users never sees "nobody" and sends them to sign in with a `next` back to itself.
+ */
 export function useSignOut() {
   const queryClient = useQueryClient();
+  const navigate = useNavigate();
   return useMutation({
     mutationFn: () => callRoute(AUTH_ROUTES.signOut, { body: {} }),
     // Signed out either way: the server always ends the session and clears the cookies.
-    onSettled: () => resetUserData(queryClient, null),
+    onSettled: async () => {
+      await navigate(SIGNED_OUT_PATH);
+      resetUserData(queryClient, null);
+    },
   });
 }
 
