@@ -202,6 +202,24 @@ describe('functions', () => {
   });
 });
 
+describe('tables in private (credentials and their traces: sessions, token hashes, rate limits)', () => {
+  it.each(REQUEST_ROLES)('%s has no privilege on any of them, nor on any of their columns', async (role) => {
+    const privateTables = await q(sql<{ name: string }>`
+      select c.oid::regclass::text as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       where n.nspname = 'private' and c.relkind in ('r', 'p', 'v', 'm') order by 1`);
+    // Control: the accounts tables of 0012 are there.
+    expect(privateTables.map((r) => r.name)).toEqual(
+      expect.arrayContaining(['private.auth_sessions', 'private.refresh_tokens', 'private.email_tokens']),
+    );
+    const granted = await q(sql<{ name: string }>`
+      select c.oid::regclass::text as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       where n.nspname = 'private' and c.relkind in ('r', 'p', 'v', 'm')
+         and (has_table_privilege(${role}, c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')
+              or has_any_column_privilege(${role}, c.oid, 'SELECT, INSERT, UPDATE, REFERENCES'))`);
+    expect(granted).toEqual([]);
+  });
+});
+
 describe('views', () => {
   const unsafeViews = () =>
     q(sql<{ name: string; kind: string }>`
