@@ -140,7 +140,7 @@ export interface SignUpInput {
 }
 
 /**
- * Sign-up. Answers the same (202, same body, same time) whether or not the address has an account:
+ * Sign-up — a system path (no one is signed in; the account is created through db.asSystem). Answers the same (202, same body, same time) whether or not the address has an account:
  * the checks that depend only on the input come first, the password is hashed in both cases, and
  * the database and mail work runs in the background. A new address gets an account and a
  * confirmation link; a known one gets a "someone tried to sign up with your address" notice.
@@ -228,7 +228,7 @@ async function completeSignUpAsSystem(
   }
 }
 
-/** Confirms an address with the token from the link (single use, expiring). */
+/** Confirms an address with the token from the link (single use, expiring) — a system path: the token is the credential. */
 export async function confirmEmail(deps: AccountsDeps, client: ClientInfo, token: string): Promise<void> {
   await limitEmailTokenUse(deps, client);
   const confirmed = await deps.db.asSystem(async (tx) => {
@@ -504,7 +504,7 @@ export async function refreshSession(
 }
 
 /**
- * Sign-out of one session: the one of the refresh token (cookie or body) or else of the access
+ * Sign-out of one session (a system path: a refresh token may be all the caller has): the one of the refresh token (cookie or body) or else of the access
  * token. Always succeeds for the caller; a cookie sign-out needs the session's CSRF token.
  */
 export async function signOut(
@@ -611,7 +611,7 @@ export async function revokeMySession(
 // ================================================================ passwords
 
 /**
- * Reset request. Same answer and time for every address: after the per-IP limit, the lookup, token
+ * Reset request — a system path (no one is signed in). Same answer and time for every address: after the per-IP limit, the lookup, token
  * and mail run in the background. Deactivated accounts get no link; one address gets at most 3
  * links an hour (silently: the answer must not change).
  */
