@@ -47,8 +47,8 @@ describe('accounts journey: sign up, confirm, profile, sign out, reset, sign in'
     learner = await learnerContext.newPage();
     learnerProblems = watchForProblems(
       learner,
-      // The only failure on purpose: the old password, after the reset.
-      (url, status) => status === 401 && url.endsWith('/api/auth/sign-in'),
+      // The failures on purpose: the old password after the reset, a wrong current password.
+      (url, status) => status === 401 && /\/api\/(auth\/sign-in|me\/password)$/.test(url),
     );
     admin = await signInAdmin(await browser.newProfile(VIEWPORTS.desktop), running.baseUrl);
   });
@@ -199,6 +199,26 @@ describe('accounts journey: sign up, confirm, profile, sign out, reset, sign in'
     await learner.getByRole('button', { name: /Grace B\..*account menu/ }).waitFor();
     await learner.getByRole('heading', { level: 1, name: 'Courses' }).waitFor();
 
+    expect(learnerProblems).toEqual([]);
+  });
+
+  it('asks for the current password to change it, and says so next to the field', async () => {
+    await openUserMenu(learner, 'Password and email');
+    await learner.getByRole('heading', { level: 1, name: 'Password and email' }).waitFor();
+    const form = learner
+      .locator('form')
+      .filter({ has: learner.getByRole('button', { name: 'Change password' }) });
+    await form.getByLabel('Current password').fill('not my password at all');
+    await form.getByLabel('New password', { exact: true }).fill('yet another long passphrase');
+    await form.getByLabel('Repeat the new password').fill('yet another long passphrase');
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await form.getByText(/password is wrong/i).waitFor();
+    expect(await learner.evaluate(() => document.activeElement?.getAttribute('name'))).toBe(
+      'currentPassword',
+    );
+    await screenshot(learner, 'password-and-email-desktop');
+    // Still signed in: a wrong current password is not a lost session.
+    await learner.getByRole('button', { name: /account menu/ }).waitFor();
     expect(learnerProblems).toEqual([]);
   });
 

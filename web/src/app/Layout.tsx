@@ -146,6 +146,11 @@ function UserMenu({ user }: { user: AuthUser }) {
             </Link>
           </li>
           <li>
+            <Link to="/account/security" onClick={close}>
+              Password and email
+            </Link>
+          </li>
+          <li>
             <Link to="/account/sessions" onClick={close}>
               Sessions
             </Link>

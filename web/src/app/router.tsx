@@ -2,7 +2,9 @@ import { createBrowserRouter } from 'react-router';
 import { AdminMailboxPage, AdminMessagePage } from '../features/admin/AdminMailboxPage.tsx';
 import { AdminUsersPage } from '../features/admin/AdminUsersPage.tsx';
 import { ProfilePage } from '../features/account/ProfilePage.tsx';
+import { SecurityPage } from '../features/account/SecurityPage.tsx';
 import { SessionsPage } from '../features/account/SessionsPage.tsx';
+import { ConfirmEmailChangePage } from '../features/auth/ConfirmEmailChangePage.tsx';
 import { ConfirmEmailPage } from '../features/auth/ConfirmEmailPage.tsx';
 import { ForgotPasswordPage, ResetPasswordPage } from '../features/auth/PasswordResetPages.tsx';
 import { SignInPage } from '../features/auth/SignInPage.tsx';
@@ -23,12 +25,14 @@ export const router = createBrowserRouter([
       { path: 'sign-up', element: <SignUpPage /> },
       { path: 'sign-in', element: <SignInPage /> },
       { path: 'confirm', element: <ConfirmEmailPage /> },
+      { path: 'confirm-email-change', element: <ConfirmEmailChangePage /> },
       { path: 'forgot-password', element: <ForgotPasswordPage /> },
       { path: 'reset-password', element: <ResetPasswordPage /> },
       {
         element: <RequireUser />,
         children: [
           { path: 'account/profile', element: <ProfilePage /> },
+          { path: 'account/security', element: <SecurityPage /> },
           { path: 'account/sessions', element: <SessionsPage /> },
         ],
       },

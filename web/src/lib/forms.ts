@@ -61,7 +61,13 @@ export function useFieldErrors() {
     return undefined;
   }, []);
 
-  return { errors, setErrors, fromServer, validate };
+  /** Shows errors decided by the page (a wrong current password) and focuses the first field. */
+  const show = useCallback((fields: FieldErrors) => {
+    setErrors(fields);
+    focusFirstInvalid();
+  }, []);
+
+  return { errors, setErrors, show, fromServer, validate };
 }
 
 function focusFirstInvalid() {
