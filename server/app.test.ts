@@ -105,7 +105,7 @@ describe('request ids', () => {
   it('replaces an x-request-id that is not a plain token', async () => {
     const res = await makeApp().inject({
       method: 'GET',
-      url: '/nope',
+      url: '/api/nope',
       headers: { 'x-request-id': 'evil\u001b[31m id' },
     });
     const id = res.headers['x-request-id'] as string;
@@ -115,11 +115,19 @@ describe('request ids', () => {
 });
 
 describe('error responses', () => {
-  it('answers an unknown route with 404 not_found naming it', async () => {
-    const res = await makeApp().inject({ method: 'GET', url: '/no/such/route?x=1' });
+  // Other GET paths are the web app's client routes (server/platform/web.ts): never under /api.
+  it('answers an unknown API route with 404 not_found naming it', async () => {
+    const res = await makeApp().inject({ method: 'GET', url: '/api/no/such/route?x=1' });
     expect(res.statusCode).toBe(404);
     const error = expectErrorShape(res.json(), 'not_found', res.headers['x-request-id'] as string);
-    expect(error.message).toBe('No route for GET /no/such/route.');
+    expect(error.message).toBe('No route for GET /api/no/such/route.');
+  });
+
+  it('answers an unknown route of another method with 404 not_found naming it', async () => {
+    const res = await makeApp().inject({ method: 'POST', url: '/no/such/route?x=1' });
+    expect(res.statusCode).toBe(404);
+    const error = expectErrorShape(res.json(), 'not_found', res.headers['x-request-id'] as string);
+    expect(error.message).toBe('No route for POST /no/such/route.');
   });
 
   it('answers malformed JSON with 400 invalid_json', async () => {
