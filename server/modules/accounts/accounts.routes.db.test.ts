@@ -208,6 +208,21 @@ describe('sign-up and confirmation', () => {
   });
 });
 
+describe('time zones', () => {
+  it('lists the IANA names both the runtime and the database know, sorted', async () => {
+    const response = await app.inject({ method: 'GET', url: '/api/auth/timezones' });
+    expect(response.statusCode).toBe(200);
+    const { timezones } = response.json() as { timezones: string[] };
+    expect(timezones.length).toBeGreaterThan(300);
+    expect(timezones).toEqual(expect.arrayContaining(['Europe/Paris', 'Asia/Tokyo', 'America/Los_Angeles']));
+    expect([...timezones].sort()).toEqual(timezones);
+    const inDatabase = new Set(
+      (await rows(sql<{ name: string }>`select name from pg_timezone_names`)).map((r) => r.name),
+    );
+    expect(timezones.filter((name) => !inDatabase.has(name))).toEqual([]);
+  });
+});
+
 describe('under-age sign-up, counted in the user’s time zone', () => {
   // 2026-06-15 01:30 UTC: already the 15th in Tokyo (10:30), still the 14th in Los Angeles (18:30).
   const NOW = new Date('2026-06-15T01:30:00Z');

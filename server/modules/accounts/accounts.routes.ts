@@ -314,7 +314,6 @@ export const accountsRoutes: FastifyPluginAsyncZod = async (app) => {
     }),
   );
 
-  let timezones: string[] | undefined;
   app.get(
     local(R.timezones.path),
     {
@@ -326,10 +325,7 @@ export const accountsRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { ...R.timezones.response, ...errors },
       },
     },
-    async () => {
-      timezones ??= Intl.supportedValuesOf('timeZone');
-      return { timezones };
-    },
+    async () => ({ timezones: await accounts.listTimezones(deps()) }),
   );
 
   // ---------------------------------------------------------------- /api/me

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { sql } from 'kysely';
 import {
   ACCESS_TOKEN_TTL_SECONDS,
   MINIMUM_AGE_YEARS,
@@ -129,6 +130,42 @@ async function sendMail(deps: AccountsDeps, message: MailMessage) {
   await deps.mailer.send(message);
 }
 
+// ================================================================ time zones
+
+/** Time-zone names both the runtime (Intl) and the database know, loaded once per database. */
+const knownTimezones = new WeakMap<Db, Promise<Set<string>>>();
+
+function timezonesOf(db: Db): Promise<Set<string>> {
+  let names = knownTimezones.get(db);
+  if (!names) {
+    names = db
+      .asAnon((tx) => sql<{ name: string }>`select name from pg_catalog.pg_timezone_names`.execute(tx))
+      .then(({ rows }) => {
+        const inDatabase = new Set(rows.map((r) => r.name));
+        return new Set(Intl.supportedValuesOf('timeZone').filter((name) => inDatabase.has(name)));
+      });
+    names.catch(() => knownTimezones.delete(db));
+    knownTimezones.set(db, names);
+  }
+  return names;
+}
+
+/** The IANA names the pickers offer and sign-up and the profile accept. */
+export async function listTimezones(deps: AccountsDeps): Promise<string[]> {
+  return [...(await timezonesOf(deps.db))].sort();
+}
+
+/**
+ * Refuses a zone the database does not know (profiles.timezone is checked by a trigger): found
+ * here, before the answer, rather than in sign-up's background work, where it would be lost.
+ */
+async function assertKnownTimezone(deps: AccountsDeps, timezone: string, path: string) {
+  if (timezone === 'UTC') return;
+  if (!(await timezonesOf(deps.db)).has(timezone)) {
+    throw validation(path, 'is not a time zone this server knows; pick one from the list');
+  }
+}
+
 // ================================================================ sign-up and confirmation
 
 export interface SignUpInput {
@@ -146,6 +183,7 @@ export interface SignUpInput {
  * confirmation link; a known one gets a "someone tried to sign up with your address" notice.
  */
 export async function signUp(deps: AccountsDeps, client: ClientInfo, input: SignUpInput): Promise<string> {
+  await assertKnownTimezone(deps, input.timezone, 'body.timezone');
   if (!isAtLeast(MINIMUM_AGE_YEARS, input.dateOfBirth, input.timezone, deps.now())) {
     throw validation(
       'body.dateOfBirth',
@@ -971,6 +1009,7 @@ export async function updateMyProfile(
   body: UpdateMyProfileBody,
 ): Promise<MyProfile> {
   const user = requireUser(caller);
+  if (body.timezone !== undefined) await assertKnownTimezone(deps, body.timezone, 'body.timezone');
   const row = await caller.db.run(async (tx) => {
     const current = await q.findMyProfile(tx, user.id);
     if (!current?.isActive) throw signInAgain();
