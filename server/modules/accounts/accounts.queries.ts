@@ -259,6 +259,19 @@ export async function isSessionLive(tx: Tx, sessionId: string): Promise<boolean>
   return row !== undefined;
 }
 
+/**
+ * Housekeeping: sessions ended (revoked or expired) more than 30 days ago go, with their refresh
+ * tokens; so do email tokens expired more than 7 days ago. A live session keeps its used tokens:
+ * reuse detection needs them.
+ */
+export async function pruneEndedSessionsAndTokens(tx: Tx): Promise<void> {
+  await sql`delete from private.auth_sessions
+             where revoked_at < now() - interval '30 days' or expires_at < now() - interval '30 days'`.execute(
+    tx,
+  );
+  await sql`delete from private.email_tokens where expires_at < now() - interval '7 days'`.execute(tx);
+}
+
 // ---------------------------------------------------------------- emailed one-time tokens (system)
 
 export async function insertEmailToken(

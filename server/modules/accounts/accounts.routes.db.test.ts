@@ -6,6 +6,7 @@ import { TEST_JWT_SECRET } from '../../../tests/helpers/test-app.ts';
 import { createTestDatabase, type TestDatabase } from '../../../tests/helpers/test-db.ts';
 import type { App } from '../../app.ts';
 import { signAccessToken } from '../../platform/auth.ts';
+import { pruneEndedSessionsAndTokens } from './accounts.queries.ts';
 import { createAccount } from '../../seed/accounts.ts';
 import {
   accountsApp,
@@ -963,6 +964,29 @@ describe('admin: users, roles and deactivation', () => {
       headers: bearer(adminToken),
     });
     expect(badCursor.statusCode).toBe(400);
+  });
+});
+
+describe('housekeeping', () => {
+  it('drops sessions ended over 30 days ago and long-expired email tokens, keeps live ones', async () => {
+    const account = await createConfirmedAccount(app, t);
+    const old = await apiSession(account.email, account.password);
+    const live = await apiSession(account.email, account.password);
+    await rows(sql`update private.auth_sessions set revoked_at = now() - interval '31 days', revoked_reason = 'sign_out'
+                    where id = ${old.session.id}`);
+    await rows(
+      sql`update private.email_tokens set expires_at = now() - interval '8 days' where user_id = ${account.id}`,
+    );
+    await t.db.asSystem(pruneEndedSessionsAndTokens);
+    const sessions = await rows(
+      sql<{ id: string }>`select id from private.auth_sessions where user_id = ${account.id}`,
+    );
+    expect(sessions.map((r) => r.id)).toEqual([live.session.id]);
+    expect(
+      await rows(sql`select 1 from private.refresh_tokens where session_id = ${old.session.id}`),
+    ).toEqual([]);
+    expect(await rows(sql`select 1 from private.email_tokens where user_id = ${account.id}`)).toEqual([]);
+    expect((await refresh(live.tokens!.refreshToken)).statusCode).toBe(200);
   });
 });
 

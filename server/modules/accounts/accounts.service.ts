@@ -113,12 +113,20 @@ function toAuthUser(account: q.AccountRow): AuthUser {
   };
 }
 
-/** Runs `work` as the system, then prunes old rate-limit events at most every 10 minutes per process. */
+/**
+ * Housekeeping as the system, at most every 10 minutes per process, after a sign-in's answer: old
+ * rate-limit events, sessions ended a month ago, long-expired email tokens.
+ */
 let lastPrune = 0;
-async function pruneNowAndThen(db: Db) {
+function pruneNowAndThen(deps: AccountsDeps) {
   if (Date.now() - lastPrune < 10 * 60_000) return;
   lastPrune = Date.now();
-  await db.asSystem(pruneRateLimitEvents);
+  deps.background.run('accounts-housekeeping', () =>
+    deps.db.asSystem(async (tx) => {
+      await pruneRateLimitEvents(tx);
+      await q.pruneEndedSessionsAndTokens(tx);
+    }),
+  );
 }
 
 function link(deps: AccountsDeps, path: string, token: string) {
@@ -396,9 +404,7 @@ export async function signIn(
   client: ClientInfo,
   input: { email: string; password: string },
 ): Promise<IssuedSession> {
-  void pruneNowAndThen(deps.db).catch((error: unknown) =>
-    deps.log.warn({ err: error }, 'pruning rate-limit events failed'),
-  );
+  pruneNowAndThen(deps);
   const accountKey = subjectHash(input.email);
   const pairKey = subjectHash(input.email, client.ip);
   const ua = clientUserAgent(client);
