@@ -191,7 +191,8 @@ export const REFRESH_COOKIE_PATH = '/api/auth';
 export interface SessionCookies {
   accessToken: string;
   accessTtlSeconds: number;
-  refreshToken: string;
+  /** Absent: the refresh cookie the browser holds stays as it is. */
+  refreshToken: string | undefined;
   refreshTtlSeconds: number;
   csrfToken: string;
 }
@@ -211,15 +212,17 @@ export function setSessionCookies(reply: FastifyReply, cookies: SessionCookies, 
       maxAge: cookies.accessTtlSeconds,
     }),
   );
-  appendSetCookie(
-    reply,
-    serializeCookie(AUTH_COOKIES.refresh, cookies.refreshToken, {
-      path: REFRESH_COOKIE_PATH,
-      httpOnly: true,
-      secure,
-      maxAge: cookies.refreshTtlSeconds,
-    }),
-  );
+  if (cookies.refreshToken !== undefined) {
+    appendSetCookie(
+      reply,
+      serializeCookie(AUTH_COOKIES.refresh, cookies.refreshToken, {
+        path: REFRESH_COOKIE_PATH,
+        httpOnly: true,
+        secure,
+        maxAge: cookies.refreshTtlSeconds,
+      }),
+    );
+  }
   appendSetCookie(
     reply,
     serializeCookie(AUTH_COOKIES.csrf, cookies.csrfToken, {

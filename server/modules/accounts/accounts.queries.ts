@@ -201,6 +201,20 @@ export async function findRefreshTokenForUpdate(
     .executeTakeFirst();
 }
 
+/** The token that replaced `parentId`, if nobody has used it yet. */
+export async function findUnusedChildToken(
+  tx: Tx,
+  parentId: string,
+): Promise<{ id: string; expiresAt: Date } | undefined> {
+  return tx
+    .selectFrom('private.refresh_tokens')
+    .select(['id', 'expiresAt'])
+    .where('parentId', '=', parentId)
+    .where('usedAt', 'is', null)
+    .where('expiresAt', '>', new Date())
+    .executeTakeFirst();
+}
+
 export async function markRefreshTokenUsed(tx: Tx, id: string): Promise<void> {
   await tx.updateTable('private.refresh_tokens').set({ usedAt: new Date() }).where('id', '=', id).execute();
 }

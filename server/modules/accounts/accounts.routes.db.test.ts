@@ -492,6 +492,37 @@ describe('web sessions: cookies and CSRF', () => {
     secrets.add(jar.get(AUTH_COOKIES.refresh)!).add(jar.get(AUTH_COOKIES.access)!);
   });
 
+  it('two tabs refreshing with the same cookie at once both get in; a late replay still ends the session', async () => {
+    const tabs = new CookieJar();
+    await browser(app, tabs, {
+      method: 'POST',
+      url: '/api/auth/sign-in',
+      payload: { email: account.email, password: account.password },
+    });
+    const shared = new Map(tabs.cookies);
+    const first = await browser(app, tabs, { method: 'POST', url: '/api/auth/refresh' });
+    expect(first.statusCode, first.body).toBe(200);
+    // The second tab sent the old cookie before the first answer arrived.
+    const secondTab = new CookieJar();
+    for (const [name, value] of shared) secondTab.cookies.set(name, { ...value });
+    const second = await browser(app, secondTab, { method: 'POST', url: '/api/auth/refresh' });
+    expect(second.statusCode, second.body).toBe(200);
+    const raw = ([] as string[]).concat(second.headers['set-cookie'] as string | string[]);
+    expect(raw.some((c) => c.startsWith(`${AUTH_COOKIES.access}=`))).toBe(true);
+    expect(raw.some((c) => c.startsWith(`${AUTH_COOKIES.refresh}=`))).toBe(false); // no new refresh token
+    // The rotated cookie still works, so the session lives on.
+    expect((await browser(app, tabs, { method: 'POST', url: '/api/auth/refresh' })).statusCode).toBe(200);
+
+    // The same old cookie replayed after the grace window, or by an API client: reuse → session ended.
+    const sessionId = first.json().session.id as string;
+    await rows(
+      sql`update private.refresh_tokens set used_at = used_at - interval '11 seconds' where session_id = ${sessionId}`,
+    );
+    const late = await browser(app, secondTab, { method: 'POST', url: '/api/auth/refresh' });
+    expect(late.statusCode).toBe(401);
+    expect((await browser(app, tabs, { method: 'POST', url: '/api/auth/refresh' })).statusCode).toBe(401);
+  });
+
   it('an expired access cookie answers 401 on API routes but does not block signing in', async () => {
     const stale = new CookieJar();
     const expired = await signAccessToken(TEST_JWT_SECRET, { id: account.id, email: account.email }, -60);

@@ -60,6 +60,8 @@ function sessionReply(
     },
   };
   if (delivery === 'body') {
+    // Body delivery always rotates (the grace answer without a refresh token is for cookies only).
+    if (!issued.refreshToken) throw new AppError('internal_error');
     return {
       ...body,
       tokens: {

@@ -74,7 +74,8 @@ export interface IssuedSession {
   sessionId: string;
   accessToken: string;
   accessTokenExpiresAt: Date;
-  refreshToken: string;
+  /** Absent only for a cookie refresh inside the grace window (the browser keeps its newer cookie). */
+  refreshToken: string | undefined;
   refreshTokenExpiresAt: Date;
   csrfToken: string;
 }
@@ -502,9 +503,39 @@ export interface RefreshInput {
 const signInAgain = () => new AppError('unauthorized', 'Your session has ended; sign in again.');
 
 /**
+ * How long after a rotation the web may present the previous refresh cookie again (concurrent
+ * refreshes from several tabs) and get an access token instead of a revoked session.
+ */
+export const REUSE_GRACE_MS = 10_000;
+
+async function issueAccessOnly(
+  deps: AccountsDeps,
+  account: q.AccountRow,
+  sessionId: string,
+  refreshTokenExpiresAt: Date,
+): Promise<IssuedSession> {
+  return {
+    user: toAuthUser(account),
+    sessionId,
+    accessToken: await signAccessToken(
+      deps.config.jwtSecret,
+      { id: account.id, email: account.email },
+      ACCESS_TOKEN_TTL_SECONDS,
+      sessionId,
+    ),
+    accessTokenExpiresAt: new Date(Date.now() + ACCESS_TOKEN_TTL_SECONDS * 1000),
+    refreshToken: undefined,
+    refreshTokenExpiresAt,
+    csrfToken: csrfTokenFor(deps.config.jwtSecret, sessionId),
+  };
+}
+
+/**
  * Refresh (system path: the refresh token is the credential). Rotates: the presented token is
  * marked used and a new one issued in the same session. A token presented a second time was
- * copied — the whole session (family) is revoked and the caller must sign in again.
+ * copied — the whole session (family) is revoked and the caller must sign in again. The one
+ * exception: a cookie refresh repeated within REUSE_GRACE_MS while the newer token is unused gets
+ * an access token only (browser tabs refreshing at once).
  */
 export async function refreshSession(
   deps: AccountsDeps,
@@ -521,6 +552,19 @@ export async function refreshSession(
       return { kind: 'csrf' as const };
     }
     if (token.sessionRevokedAt || token.sessionExpiresAt <= new Date()) return { kind: 'ended' as const };
+    if (token.usedAt && input.via === 'cookie' && Date.now() - token.usedAt.getTime() < REUSE_GRACE_MS) {
+      // Two tabs refreshed at once with the same cookie: the other one already rotated it and the
+      // browser holds the new refresh cookie. Answer with an access token only — no refresh token,
+      // so nothing copied can keep a session alive — as long as the newer token is still unused.
+      const child = await q.findUnusedChildToken(tx, token.id);
+      const account = child && (await q.findAccountById(tx, token.userId));
+      if (child && account?.isActive) {
+        return {
+          kind: 'issued' as const,
+          issued: await issueAccessOnly(deps, account, token.sessionId, child.expiresAt),
+        };
+      }
+    }
     if (token.usedAt) {
       await q.revokeSession(tx, token.sessionId, 'refresh_token_reuse');
       await q.insertActivity(tx, {
