@@ -307,6 +307,7 @@ async function readLinkFromMailbox(admin: Page, to: string, subject: RegExp, pat
     await admin.locator('.mail-list, .state').first().waitFor();
     const link = admin.getByRole('link', { name: subject }).first();
     if ((await link.count()) > 0) {
+      await screenshot(admin, 'admin-mailbox-desktop');
       await link.click();
       break;
     }
