@@ -151,7 +151,12 @@ export async function createConfirmedAccount(
   if (response.statusCode !== 202) throw new Error(`sign-up failed: ${response.body}`);
   await app.background.settled();
   const token = await mailedToken(t, email, '/confirm');
-  const confirmed = await app.inject({ method: 'POST', url: '/api/auth/confirm', payload: { token } });
+  const confirmed = await app.inject({
+    method: 'POST',
+    url: '/api/auth/confirm',
+    remoteAddress: randomIp(),
+    payload: { token },
+  });
   if (confirmed.statusCode !== 200) throw new Error(`confirm failed: ${confirmed.body}`);
   const { rows } = await sql<{ id: string }>`select id from auth.users where email = ${email}`.execute(
     t.handle.kysely,

@@ -702,6 +702,7 @@ describe('signed-in account changes', () => {
     expect(request.statusCode, request.body).toBe(202);
     // Nothing changed yet.
     await apiSession(account.email, account.password);
+    await app.background.settled();
     const token = await mailedToken(t, target, '/confirm-email-change');
     secrets.add(token!);
     const confirm = await app.inject({
@@ -721,6 +722,26 @@ describe('signed-in account changes', () => {
       payload: { token },
     });
     expect(again.json().error.code).toBe('invalid_token');
+  });
+
+  it('answers a change to a taken address like any other, and sends it nothing', async () => {
+    const account = await createConfirmedAccount(app, t);
+    const other = await createConfirmedAccount(app, t);
+    const session = await apiSession(account.email, account.password);
+    const ask = (newEmail: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/me/email',
+        headers: bearer(session.tokens!.accessToken),
+        payload: { newEmail, password: account.password },
+      });
+    const free = newEmail('free');
+    const toFree = await ask(free);
+    const toTaken = await ask(other.email);
+    expect(toTaken.statusCode).toBe(202);
+    expect(toTaken.json().message.replace(other.email, 'X')).toBe(toFree.json().message.replace(free, 'X'));
+    await app.background.settled();
+    expect(await mailTemplatesTo(t, other.email)).toEqual(['email_confirmation']);
   });
 
   it('deletes the account: user and profile gone, payments kept anonymised, logs without personal data', async () => {

@@ -905,19 +905,23 @@ export async function requestEmailChange(
     return { wait: 0, tokenId: stored.id };
   });
   if (outcome.wait > 0) throw rateLimited(outcome.wait);
-  if (outcome.tokenId) {
-    await sendMail(deps, {
-      to: input.newEmail,
-      template: 'email_change_confirmation',
-      data: {
-        displayName: account.displayName,
-        newEmail: input.newEmail,
-        confirmUrl: link(deps, '/confirm-email-change', token),
-        expiresInHours: EMAIL_CHANGE_TTL_HOURS,
-      },
-      idempotencyKey: `email_change_confirmation:${outcome.tokenId}`,
-      metadata: { userId: user.id },
-    });
+  const { tokenId } = outcome;
+  // After the answer, so that its time does not tell whether the new address is taken.
+  if (tokenId) {
+    deps.background.run('email-change-confirmation', () =>
+      sendMail(deps, {
+        to: input.newEmail,
+        template: 'email_change_confirmation',
+        data: {
+          displayName: account.displayName,
+          newEmail: input.newEmail,
+          confirmUrl: link(deps, '/confirm-email-change', token),
+          expiresInHours: EMAIL_CHANGE_TTL_HOURS,
+        },
+        idempotencyKey: `email_change_confirmation:${tokenId}`,
+        metadata: { userId: user.id },
+      }),
+    );
   }
   return `A link to confirm the change is on its way to ${input.newEmail}. Your address changes when you open it.`;
 }
