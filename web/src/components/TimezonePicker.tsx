@@ -1,4 +1,7 @@
+import { useQuery } from '@tanstack/react-query';
 import { useId, useMemo, useState } from 'react';
+import { AUTH_ROUTES } from '../../../contracts/auth.ts';
+import { callRoute } from '../lib/api.ts';
 
 function allTimeZones(): string[] {
   const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
@@ -23,8 +26,8 @@ function offsetLabel(zone: string): string {
 }
 
 /**
- * IANA time-zone picker: a search box filters a list box of every zone the browser knows
- * (Intl.supportedValuesOf). Both are labelled; the list is a native select, so keyboard use and
+ * IANA time-zone picker: a search box filters a list box of the zones the browser knows
+ * (Intl.supportedValuesOf) that the server accepts (GET /api/auth/timezones). Both are labelled; the list is a native select, so keyboard use and
  * screen readers work as everywhere else.
  */
 export function TimezonePicker({
@@ -40,7 +43,19 @@ export function TimezonePicker({
 }) {
   const id = useId();
   const [search, setSearch] = useState('');
-  const zones = useMemo(() => allTimeZones(), []);
+  // The browser's list at once; then only the names the server accepts too (its database may lack a few).
+  const accepted = useQuery({
+    queryKey: ['timezones'],
+    queryFn: ({ signal }) => callRoute(AUTH_ROUTES.timezones, { signal }),
+    staleTime: Infinity,
+  });
+  const zones = useMemo(() => {
+    const browser = allTimeZones();
+    const server = accepted.data?.timezones;
+    if (!server) return browser;
+    const known = new Set(server);
+    return browser.filter((zone) => known.has(zone));
+  }, [accepted.data]);
   const filtered = useMemo(() => {
     const needle = search.trim().toLowerCase().replace(/\s+/g, '_');
     const matches = needle ? zones.filter((zone) => zone.toLowerCase().includes(needle)) : zones;
