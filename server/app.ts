@@ -92,7 +92,7 @@ export function buildApp(deps: AppDeps): App {
     loggerInstance: deps.logger ?? createLogger(config.logLevel),
     bodyLimit: config.bodyLimitBytes,
     // Slugs may be 120 characters (courses CHECK); Fastify's default of 100 would refuse them.
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
     genReqId(req) {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
