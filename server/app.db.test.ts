@@ -29,6 +29,10 @@ let app: App;
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
+  // The token's user must exist and be active: the database refuses tokens of missing accounts.
+  await testDb.db.asSystem((tx) =>
+    tx.insertInto('auth.users').values({ id: USER.id, email: USER.email }).execute(),
+  );
 });
 
 afterAll(async () => {

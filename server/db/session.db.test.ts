@@ -131,4 +131,39 @@ describe('units of work', () => {
     const after = await whoAmI.execute(t.handle.kysely);
     expect(after.rows[0]?.uid).toBeNull();
   });
+
+  it('an ended sign-in session or a deactivated account is refused on the very next unit of work', async () => {
+    const sessionId = await t.db.asSystem(async (tx) => {
+      const { rows } = await sql<{ id: string }>`
+        insert into private.auth_sessions (user_id, expires_at) values (${userId}, now() + interval '1 day')
+        returning id`.execute(tx);
+      return rows[0]!.id;
+    });
+    const me = { id: userId, sessionId };
+    const ask = () => t.db.asUser(me, (tx) => whoAmI.execute(tx).then((r) => r.rows[0]?.uid));
+    const read = () => t.db.readAs(me, whoAmI);
+    expect(await ask()).toBe(userId);
+    expect((await read())[0]?.uid).toBe(userId);
+
+    await t.db.asSystem((tx) =>
+      sql`update private.auth_sessions set revoked_at = now(), revoked_reason = 'sign_out' where id = ${sessionId}`.execute(
+        tx,
+      ),
+    );
+    await expect(ask()).rejects.toMatchObject({ code: '28000' });
+    await expect(read()).rejects.toMatchObject({ code: '28000' });
+    // Other sessions of the same account are unaffected; deactivating the account ends them all.
+    expect(await t.db.asUser({ id: userId }, (tx) => whoAmI.execute(tx).then((r) => r.rows[0]?.uid))).toBe(
+      userId,
+    );
+    await t.db.asSystem((tx) =>
+      tx.updateTable('profiles').set({ isActive: false }).where('id', '=', userId).execute(),
+    );
+    await expect(t.db.asUser({ id: userId }, (tx) => whoAmI.execute(tx))).rejects.toMatchObject({
+      code: '28000',
+    });
+    await t.db.asSystem((tx) =>
+      tx.updateTable('profiles').set({ isActive: true }).where('id', '=', userId).execute(),
+    );
+  });
 });

@@ -135,7 +135,7 @@ export async function verifyAccessTokenClaims(
   const aud = (payload as { aud?: unknown }).aud;
   if (aud !== AUDIENCE && !(Array.isArray(aud) && aud.includes(AUDIENCE))) throw invalidToken();
   return {
-    user: { id: claims.data.sub, email: claims.data.email ?? null },
+    user: { id: claims.data.sub, email: claims.data.email ?? null, sessionId: claims.data.session_id },
     sessionId: claims.data.session_id,
   };
 }

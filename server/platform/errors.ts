@@ -150,6 +150,8 @@ export function classifyPgError(pg: PgErrorLike): ClassifiedError | undefined {
     log,
   });
   switch (pg.code) {
+    case '28000': // private.assert_live_session: the account was deactivated or the session ended
+      return clientFault('unauthorized', 'Your session has ended. Sign in again.');
     case '42501':
       return clientFault('not_found', DEFAULT_MESSAGES.not_found);
     case '23505':

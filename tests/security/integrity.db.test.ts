@@ -454,7 +454,8 @@ describe('access ends with the enrolment, on the next request', () => {
       );
     expect(await profilesSeen()).toBeGreaterThan(5);
     await t.db.asSystem((tx) => f.setProfile(tx, w.users.deactivated, { isActive: false }));
-    expect(await profilesSeen()).toBe(1);
+    // A deactivated account is refused outright on its next request (private.assert_live_session).
+    await expect(profilesSeen()).rejects.toMatchObject({ code: '28000' });
   });
 });
 

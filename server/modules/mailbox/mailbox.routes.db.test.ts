@@ -127,8 +127,11 @@ describe('GET /api/admin/mailbox', () => {
     }
   });
 
-  it('answers 403 forbidden to students, instructors and deactivated admins; 401 when signed out', async () => {
-    for (const user of [student, instructor, inactiveAdmin]) {
+  it('answers 403 forbidden to students and instructors; 401 to deactivated admins and when signed out', async () => {
+    const deactivated = await get('/api/admin/mailbox', inactiveAdmin);
+    expect(deactivated.statusCode).toBe(401);
+    expect(deactivated.json().error.code).toBe('unauthorized');
+    for (const user of [student, instructor]) {
       const res = await get('/api/admin/mailbox', user);
       expect(res.statusCode).toBe(403);
       expect(res.json().error).toMatchObject({
