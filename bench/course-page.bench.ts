@@ -2,15 +2,21 @@
  * Issue 2 item 11: what reading one course landing page costs, through the real HTTP API, beside
  * baselines measured in the same run. `npm run bench`. Not a test: it prints numbers and ratios.
  *
+ * Every case runs BENCH_ROUNDS times, the cases interleaved (round 2 in reverse order, round 3
+ * forward again, …), and the report gives each case's median round. On a shared machine a burst of
+ * someone else's work then lands on one round of one case rather than on a whole case, and each
+ * ratio is taken per round between cases measured seconds apart. The CPU the rest of the machine
+ * used during each round is measured (bench/other-load.ts) and reported next to the numbers.
+ *
  * Environment:
- *   BENCH_SECONDS         seconds per case (default 10); BENCH_WARMUP_SECONDS (default 2)
+ *   BENCH_ROUNDS          rounds per case (default 5)
+ *   BENCH_SECONDS         seconds per case and round (default 4); BENCH_WARMUP_SECONDS (default 2),
+ *                         once per case before its first round
  *   BENCH_ENGINES         comma list of pglite,postgres (default both; postgres is skipped if unreachable)
  *   BENCH_DATABASE_URL    PostgreSQL admin URL (default postgres://postgres@127.0.0.1:5432/postgres);
  *                         the bench (re)creates the database `uw_bench` next to it
  *   BENCH_POOL_SIZE       connection pool of the app and of the direct-SQL loops (default 10)
  *   BENCH_LOG_LEVEL       app log level (default warn)
- *   BENCH_SETUP_SQL       a .sql file applied to the bench database after seeding, as the owner
- *                         (experiments, e.g. bench/experiments/plpgsql-policy-helpers.sql)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,29 +24,29 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PGlite } from '@electric-sql/pglite';
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import pg from 'pg';
-import { coursePageParamsSchema, coursePageSchema } from '../contracts/courses.ts';
 import { buildApp, type App } from '../server/app.ts';
 import { parseConfig, resolveJwtSecret, type LogLevel } from '../server/config.ts';
 import { connectDatabase, openPGlite, type DatabaseHandle } from '../server/db/connect.ts';
 import { migrate } from '../server/db/migrate.ts';
-import { claimsFor, createDb, quoteLiteral, type Db, type SessionUser } from '../server/db/session.ts';
+import { claimsFor, createDb, prologue, type Db, type SessionUser } from '../server/db/session.ts';
+import { insertSession } from '../server/modules/accounts/accounts.queries.ts';
 import { compiledCoursePageQuery } from '../server/modules/courses/courses.queries.ts';
-import { coursePageFromRow } from '../server/modules/courses/courses.service.ts';
 import { signAccessToken } from '../server/platform/auth.ts';
-import { AppError } from '../server/platform/errors.ts';
 import { seedDemo } from '../server/seed/demo.ts';
+import { markLoad, otherCores } from './other-load.ts';
 import { unsafeNoRlsDb } from './unsafe-no-rls-db.ts';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const CONNECTIONS = 50;
+/** PGlite only: the RLS route once more at these concurrencies, for latency with less queueing. */
+const LOW_CONNECTIONS = [4, 16];
 const POOL_SIZE = Number(process.env.BENCH_POOL_SIZE ?? 10);
 const ENGINES = (process.env.BENCH_ENGINES ?? 'pglite,postgres').split(',').map((e) => e.trim());
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const LOG_LEVEL = (process.env.BENCH_LOG_LEVEL ?? 'warn') as LogLevel;
-const SETUP_SQL = process.env.BENCH_SETUP_SQL;
 const BENCH_DB = 'uw_bench';
 const SLUG = 'typescript-from-zero';
 /** A learner enrolled in SLUG with progress and a review: the heaviest signed-in page. */
@@ -48,17 +54,31 @@ const VIEWER_EMAIL = 'alan@usefulwriter.example';
 const JWT_SECRET = 'bench-secret-that-is-at-least-32-characters-long';
 const AUTOCANNON = fileURLToPath(new URL('../node_modules/autocannon/autocannon.js', import.meta.url));
 
-interface Measurement {
-  engine: string;
-  name: string;
+/** One round of one case. */
+interface Sample {
   rps: number;
   p50: number | null;
   p99: number | null;
   failures: number;
-  note?: string;
 }
 
-const results: Measurement[] = [];
+interface Case {
+  engine: string;
+  name: string;
+  note?: string;
+  /** Whether the bench can tell its own CPU from the rest of the machine's during this case. */
+  attributable: boolean;
+  run(seconds: number): Promise<Sample>;
+}
+
+interface Result {
+  engine: string;
+  name: string;
+  note?: string;
+  rounds: (Sample & { otherCores: number | null })[];
+}
+
+const results: Result[] = [];
 
 function log(message: string) {
   process.stderr.write(`${message}\n`);
@@ -74,16 +94,11 @@ interface AutocannonJson {
   non2xx: number;
 }
 
-function autocannon(
-  url: string,
-  seconds: number,
-  token?: string,
-  connections = CONNECTIONS,
-): Promise<AutocannonJson> {
+function autocannon(url: string, seconds: number, token: string | undefined, connections: number) {
   const args = [AUTOCANNON, '-c', String(connections), '-d', String(seconds), '-j'];
   if (token) args.push('-H', `authorization=Bearer ${token}`);
   args.push(url);
-  return new Promise((resolve, reject) => {
+  return new Promise<AutocannonJson>((resolve, reject) => {
     // A separate process, so the load generator does not share the server's event loop.
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -98,32 +113,35 @@ function autocannon(
   });
 }
 
-async function httpCase(
+function httpCase(
   engine: string,
   name: string,
   url: string,
   token?: string,
   note?: string,
   connections = CONNECTIONS,
-) {
-  log(`[${engine}] ${name}: warm-up ${WARMUP_SECONDS}s, then ${SECONDS}s at ${connections} connections`);
-  if (WARMUP_SECONDS > 0) await autocannon(url, WARMUP_SECONDS, token, connections);
-  const r = await autocannon(url, SECONDS, token, connections);
-  results.push({
+): Case {
+  return {
     engine,
     name,
-    rps: r.requests.average,
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    failures: r.errors + r.timeouts + r.non2xx,
     ...(note ? { note } : {}),
-  });
+    attributable: true,
+    run: async (seconds) => {
+      const r = await autocannon(url, seconds, token, connections);
+      return {
+        rps: r.requests.average,
+        p50: r.latency.p50,
+        p99: r.latency.p99,
+        failures: r.errors + r.timeouts + r.non2xx,
+      };
+    },
+  };
 }
 
 // ---------------------------------------------------------------- direct SQL (no HTTP)
 
 /** Runs `query` from CONNECTIONS concurrent loops for `seconds`; latencies in ms. */
-async function loops(seconds: number, query: () => Promise<unknown>) {
+async function loops(seconds: number, query: () => Promise<unknown>): Promise<Sample> {
   const latencies: number[] = [];
   let failures = 0;
   const end = performance.now() + seconds * 1000;
@@ -148,10 +166,8 @@ async function loops(seconds: number, query: () => Promise<unknown>) {
   return { rps: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), failures };
 }
 
-async function directCase(engine: string, name: string, query: () => Promise<unknown>, note: string) {
-  log(`[${engine}] ${name}: warm-up ${WARMUP_SECONDS}s, then ${SECONDS}s with ${CONNECTIONS} loops`);
-  if (WARMUP_SECONDS > 0) await loops(WARMUP_SECONDS, query);
-  results.push({ engine, name, ...(await loops(SECONDS, query)), note });
+function directCase(engine: string, name: string, query: () => Promise<unknown>, note: string): Case {
+  return { engine, name, note, attributable: true, run: (seconds) => loops(seconds, query) };
 }
 
 // ---------------------------------------------------------------- pgbench
@@ -163,34 +179,13 @@ function pgbenchScript(text: string, parameters: readonly unknown[]) {
   return { script, defines };
 }
 
-function pgbenchCase(
-  engine: string,
-  name: string,
-  url: string,
-  script: string,
-  defines: string[],
-  note: string,
-) {
-  log(`[${engine}] ${name}: pgbench -M prepared -c 8 -T ${SECONDS}`);
+function pgbench(url: string, script: string, defines: string[], seconds: number): Sample {
   const dir = mkdtempSync(join(tmpdir(), 'uw-pgbench-'));
   try {
     const file = join(dir, 'course-page.sql');
     writeFileSync(file, script);
-    const args = [
-      '-n',
-      '-M',
-      'prepared',
-      '-c',
-      '8',
-      '-j',
-      '2',
-      '-T',
-      String(SECONDS),
-      '-f',
-      file,
-      ...defines,
-    ];
-    args.push('--log', `--log-prefix=${join(dir, 'tx')}`, url);
+    const args = ['-n', '-M', 'prepared', '-c', '8', '-j', '2', '-T', String(seconds), '-f', file];
+    args.push(...defines, '--log', `--log-prefix=${join(dir, 'tx')}`, url);
     const run = spawnSync('pgbench', args, { encoding: 'utf8' });
     if (run.status !== 0) throw new Error(`pgbench failed: ${run.stderr}`);
     const tps = Number(/tps = ([\d.]+)/.exec(run.stdout)?.[1]);
@@ -202,54 +197,89 @@ function pgbenchCase(
       .map((line) => Number(line.split(' ')[2]) / 1000)
       .sort((a, b) => a - b);
     const at = (q: number) => latencies[Math.floor(q * latencies.length)] ?? null;
-    results.push({ engine, name, rps: tps, p50: at(0.5), p99: at(0.99), failures: failed, note });
+    return { rps: tps, p50: at(0.5), p99: at(0.99), failures: failed };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-// ---------------------------------------------------------------- the app
-
-/**
- * Experiment, bench-only: the same page read through db.readAs — role, claims and query in one
- * message, one implicit transaction — to quantify what the product route would gain from it.
- */
-function readAsRoute(db: Db): FastifyPluginAsyncZod {
-  return async (app) => {
-    app.get(
-      '/bench/read-as/courses/:slug',
-      { schema: { params: coursePageParamsSchema, response: { 200: coursePageSchema } } },
-      async (request) => {
-        const compiled = compiledCoursePageQuery(
-          db.handle.kysely,
-          request.params.slug,
-          request.user?.id ?? null,
-        );
-        const [row] = await db.readAs(request.user, { compile: () => compiled });
-        if (!row) throw new AppError('not_found');
-        return coursePageFromRow(row, request.user !== null);
-      },
-    );
+function pgbenchCase(
+  engine: string,
+  name: string,
+  url: string,
+  script: string,
+  defines: string[],
+  note: string,
+): Case {
+  // pgbench's own backends come and go within the run: their CPU cannot be told from others'.
+  return {
+    engine,
+    name,
+    note,
+    attributable: false,
+    run: async (seconds) => pgbench(url, script, defines, seconds),
   };
 }
 
-async function startApp(db: Db, extra?: FastifyPluginAsyncZod): Promise<{ app: App; base: string }> {
+// ---------------------------------------------------------------- rounds
+
+async function runRounds(cases: Case[], database?: string) {
+  const byCase = cases.map((c) => {
+    const result: Result = {
+      engine: c.engine,
+      name: c.name,
+      ...(c.note ? { note: c.note } : {}),
+      rounds: [],
+    };
+    results.push(result);
+    return { c, result, warm: false };
+  });
+  for (let round = 1; round <= ROUNDS; round++) {
+    const order = round % 2 === 1 ? byCase : [...byCase].reverse();
+    for (const entry of order) {
+      const { c, result } = entry;
+      if (!entry.warm && WARMUP_SECONDS > 0) {
+        log(`[${c.engine}] ${c.name}: warm-up ${WARMUP_SECONDS}s`);
+        await c.run(WARMUP_SECONDS);
+      }
+      entry.warm = true;
+      const start = markLoad(database);
+      const sample = await c.run(SECONDS);
+      const other = c.attributable ? otherCores(start, markLoad(database)) : null;
+      result.rounds.push({ ...sample, otherCores: other });
+      log(
+        `[${c.engine}] round ${round}/${ROUNDS} ${c.name}: ${sample.rps.toFixed(0)} req/s, ` +
+          `p50 ${fmt(sample.p50)} ms, p99 ${fmt(sample.p99)} ms, other load ${fmt(other, 2)} cores`,
+      );
+    }
+  }
+}
+
+// ---------------------------------------------------------------- the app
+
+async function startApp(db: Db): Promise<{ app: App; base: string }> {
   const config = resolveJwtSecret(parseConfig({ JWT_SECRET, LOG_LEVEL: LOG_LEVEL, NODE_ENV: 'production' }));
   const app = buildApp({ config, db });
-  if (extra) app.register(extra);
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, base: address };
 }
 
+/** The signed-in viewer with a live sign-in session, as a real access token carries one (0013 checks it). */
 async function viewer(db: Db): Promise<SessionUser> {
-  const row = await db.asSystem((tx) =>
-    tx
+  return db.asSystem(async (tx) => {
+    const row = await tx
       .selectFrom('profiles')
       .where('email', '=', VIEWER_EMAIL)
       .select(['id', 'email'])
-      .executeTakeFirstOrThrow(),
-  );
-  return { id: row.id, email: row.email };
+      .executeTakeFirstOrThrow();
+    const session = await insertSession(tx, {
+      userId: row.id,
+      ip: '127.0.0.1',
+      userAgent: 'course-page.bench',
+      expiresAt: new Date(Date.now() + 24 * 3600 * 1000),
+    });
+    return { id: row.id, email: row.email, sessionId: session.id };
+  });
 }
 
 /** The same route answers the same page with and without RLS (else the baseline measures something else). */
@@ -293,10 +323,6 @@ async function benchEngine(engine: 'pglite' | 'postgres') {
   await migrate(handle);
   const db = createDb(handle);
   await seedDemo(db);
-  if (SETUP_SQL) {
-    log(`[${engine}] applying ${SETUP_SQL}`);
-    await handle.simpleQuery(readFileSync(SETUP_SQL, 'utf8'));
-  }
   if (url) {
     // Fresh statistics, as autovacuum would have by the time anyone benchmarks production.
     const c = new pg.Client({ connectionString: url });
@@ -305,147 +331,170 @@ async function benchEngine(engine: 'pglite' | 'postgres') {
     await c.end();
   }
   const user = await viewer(db);
-  const token = await signAccessToken(JWT_SECRET, user, 24 * 3600);
+  const token = await signAccessToken(JWT_SECRET, user, 24 * 3600, user.sessionId);
 
-  const rls = await startApp(db, readAsRoute(db));
+  const rls = await startApp(db);
   const noRls = await startApp(unsafeNoRlsDb(db));
   const page = `/api/courses/${SLUG}`;
   await checkSamePage(`${rls.base}${page}`, `${noRls.base}${page}`, token);
-  await checkSamePage(`${rls.base}${page}`, `${rls.base}/bench/read-as/courses/${SLUG}`, token);
-
-  try {
-    await httpCase(engine, 'route anon, RLS', `${rls.base}${page}`);
-    await httpCase(engine, 'route signed-in, RLS', `${rls.base}${page}`, token);
-    await httpCase(
-      engine,
-      'route anon, no RLS (baseline)',
-      `${noRls.base}${page}`,
-      undefined,
-      'unsafeNoRlsDb',
-    );
-    await httpCase(
-      engine,
-      'route signed-in, no RLS (baseline)',
-      `${noRls.base}${page}`,
-      token,
-      'unsafeNoRlsDb',
-    );
-    await httpCase(
-      engine,
-      'route anon, RLS via readAs (experiment)',
-      `${rls.base}/bench/read-as/courses/${SLUG}`,
-      undefined,
-      'one message per request',
-    );
-    await httpCase(
-      engine,
-      'route signed-in, RLS via readAs (experiment)',
-      `${rls.base}/bench/read-as/courses/${SLUG}`,
-      token,
-      'one message per request',
-    );
-    if (engine === 'pglite') {
-      // One embedded engine serves one query at a time: at 50 connections latency is queueing
-      // (Little's law: 50 / throughput). This shows the latency of a page when not queued.
-      await httpCase(
-        engine,
-        'route signed-in, RLS, 4 connections',
-        `${rls.base}${page}`,
-        token,
-        'latency without queueing',
-        4,
-      );
-    }
-  } finally {
-    await rls.app.close();
-    await noRls.app.close();
-  }
 
   // The very SQL the route sends for the signed-in viewer, without HTTP, as the owner (no RLS).
   const compiled = compiledCoursePageQuery(handle.kysely, SLUG, user.id);
   const values = [...compiled.parameters];
+  // Idle connections are kept between rounds: reconnecting would be measured, not the query.
+  const pool = url ? new pg.Pool({ connectionString: url, max: POOL_SIZE, idleTimeoutMillis: 0 }) : undefined;
+
+  const cases: Case[] = [
+    httpCase(engine, 'route anon, RLS', `${rls.base}${page}`),
+    httpCase(engine, 'route anon, no RLS (baseline)', `${noRls.base}${page}`, undefined, 'unsafeNoRlsDb'),
+    httpCase(engine, 'route signed-in, RLS', `${rls.base}${page}`, token),
+    httpCase(engine, 'route signed-in, no RLS (baseline)', `${noRls.base}${page}`, token, 'unsafeNoRlsDb'),
+  ];
   if (engine === 'pglite') {
-    await directCase(
-      engine,
-      'SQL direct (PGlite query, no HTTP)',
-      () => pglite!.query(compiled.sql, values),
-      'owner, no RLS',
+    // One embedded engine serves one query at a time: at 50 connections latency is queueing
+    // (Little's law: mean latency = connections / throughput). Lower concurrencies show the
+    // latency of a page when less (or not) queued.
+    for (const connections of LOW_CONNECTIONS) {
+      const note = 'lower concurrency';
+      cases.push(
+        httpCase(
+          engine,
+          `route anon, RLS, ${connections} c.`,
+          `${rls.base}${page}`,
+          undefined,
+          note,
+          connections,
+        ),
+        httpCase(
+          engine,
+          `route signed-in, RLS, ${connections} c.`,
+          `${rls.base}${page}`,
+          token,
+          note,
+          connections,
+        ),
+      );
+    }
+    cases.push(
+      directCase(
+        engine,
+        'SQL direct (PGlite query, no HTTP)',
+        () => pglite!.query(compiled.sql, values),
+        'owner, no RLS',
+      ),
     );
   } else {
-    const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE });
-    await directCase(
-      engine,
-      `SQL direct (pg.Pool ${POOL_SIZE}, no HTTP)`,
-      () => pool.query(compiled.sql, values),
-      'owner, no RLS',
+    cases.push(
+      directCase(
+        engine,
+        `SQL direct (pg.Pool ${POOL_SIZE}, no HTTP)`,
+        () => pool!.query(compiled.sql, values),
+        'owner, no RLS',
+      ),
     );
-    await pool.end();
     const { script, defines } = pgbenchScript(compiled.sql, compiled.parameters);
-    pgbenchCase(engine, 'pgbench -M prepared -c 8', url!, `${script};\n`, defines, 'owner, no RLS');
-    const prologue =
-      `BEGIN;\nSELECT set_config('role', 'authenticated', true), ` +
-      `set_config('request.jwt.claims', ${quoteLiteral(JSON.stringify(claimsFor(user)))}, true);\n`;
-    pgbenchCase(
-      engine,
-      'pgbench -M prepared -c 8, RLS',
-      url!,
-      `${prologue}${script};\nCOMMIT;\n`,
-      defines,
-      'as the viewer',
+    cases.push(
+      pgbenchCase(engine, 'pgbench -M prepared -c 8', url!, `${script};\n`, defines, 'owner, no RLS'),
+    );
+    // The product's own RLS prologue (role, claims, live-session check), then the page, then COMMIT.
+    cases.push(
+      pgbenchCase(
+        engine,
+        'pgbench -M prepared -c 8, RLS',
+        url!,
+        `${prologue('authenticated', claimsFor(user))};\n${script};\nCOMMIT;\n`,
+        defines,
+        'as the viewer',
+      ),
     );
   }
-  await handle.close();
+
+  try {
+    await runRounds(cases, url ? BENCH_DB : undefined);
+  } finally {
+    await rls.app.close();
+    await noRls.app.close();
+    await pool?.end();
+    await handle.close();
+  }
 }
 
 // ---------------------------------------------------------------- report
 
-const fmt = (n: number | null, digits = 1) => (n === null || Number.isNaN(n) ? '–' : n.toFixed(digits));
+function fmt(n: number | null | undefined, digits = 1) {
+  return n === null || n === undefined || Number.isNaN(n) ? '–' : n.toFixed(digits);
+}
+
+function median(values: (number | null)[]): number | null {
+  const v = values.filter((x): x is number => x !== null && !Number.isNaN(x)).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+}
 
 function find(engine: string, name: string) {
   return results.find((r) => r.engine === engine && r.name === name);
 }
 
+/** Throughput ratio a / b: the median of the per-round ratios, and their range. */
 function ratio(engine: string, a: string, b: string): string {
   const x = find(engine, a);
   const y = find(engine, b);
-  return x && y ? `${(x.rps / y.rps).toFixed(2)}×` : '–';
+  if (!x || !y) return '–';
+  const per = x.rounds.map((r, i) => (y.rounds[i] ? r.rps / y.rounds[i].rps : null));
+  const finite = per.filter((v): v is number => v !== null);
+  const m = median(per);
+  if (m === null) return '–';
+  return `${m.toFixed(2)}× (${Math.min(...finite).toFixed(2)}–${Math.max(...finite).toFixed(2)})`;
 }
 
 function report() {
   const lines = [
     `Course page benchmark — ${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores (${cpus()[0]?.model.trim()}), ` +
-      `Node ${process.version}, ${CONNECTIONS} connections, ${SECONDS} s per case, pool ${POOL_SIZE}, log level ${LOG_LEVEL}` +
-      (SETUP_SQL ? `, setup ${SETUP_SQL}` : ''),
+      `Node ${process.version}, ${CONNECTIONS} connections unless noted, ${ROUNDS} rounds × ${SECONDS} s per case ` +
+      `(median round), pool ${POOL_SIZE}, log level ${LOG_LEVEL}`,
     '',
-    '| engine | case | req/s | p50 ms | p99 ms | failures | note |',
-    '|---|---|---:|---:|---:|---:|---|',
-    ...results.map(
-      (r) =>
-        `| ${r.engine} | ${r.name} | ${fmt(r.rps, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${r.failures} | ${r.note ?? ''} |`,
-    ),
+    '| engine | case | req/s | req/s range | p50 ms | p99 ms | failures | other load, cores | note |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---|',
+    ...results.map((r) => {
+      const rps = r.rounds.map((s) => s.rps);
+      const other = r.rounds.map((s) => s.otherCores);
+      const others = other.every((o) => o === null)
+        ? '–'
+        : `${fmt(median(other), 2)} (≤ ${fmt(Math.max(...other.map((o) => o ?? 0)), 2)})`;
+      return (
+        `| ${r.engine} | ${r.name} | ${fmt(median(rps), 0)} | ${fmt(Math.min(...rps), 0)}–${fmt(Math.max(...rps), 0)} ` +
+        `| ${fmt(median(r.rounds.map((s) => s.p50)))} | ${fmt(median(r.rounds.map((s) => s.p99)))} ` +
+        `| ${r.rounds.reduce((n, s) => n + s.failures, 0)} | ${others} | ${r.note ?? ''} |`
+      );
+    }),
     '',
-    '| engine | ratio | value | target |',
+    '| engine | ratio (median round, range) | value | target |',
     '|---|---|---:|---|',
   ];
   for (const engine of new Set(results.map((r) => r.engine))) {
     lines.push(
       `| ${engine} | signed-in RLS route / signed-in no-RLS route | ${ratio(engine, 'route signed-in, RLS', 'route signed-in, no RLS (baseline)')} | ≥ 0.7× |`,
       `| ${engine} | anon RLS route / anon no-RLS route | ${ratio(engine, 'route anon, RLS', 'route anon, no RLS (baseline)')} | |`,
-      `| ${engine} | signed-in readAs route / signed-in no-RLS route | ${ratio(engine, 'route signed-in, RLS via readAs (experiment)', 'route signed-in, no RLS (baseline)')} | (experiment) |`,
     );
     if (engine === 'postgres') {
       const bench = 'pgbench -M prepared -c 8';
       lines.push(
         `| ${engine} | anon RLS route / pgbench | ${ratio(engine, 'route anon, RLS', bench)} | ≥ 0.25× |`,
         `| ${engine} | signed-in RLS route / pgbench | ${ratio(engine, 'route signed-in, RLS', bench)} | |`,
-        `| ${engine} | signed-in no-RLS route / pgbench | ${ratio(engine, 'route signed-in, no RLS (baseline)', bench)} | |`,
+        `| ${engine} | anon no-RLS route / pgbench | ${ratio(engine, 'route anon, no RLS (baseline)', bench)} | |`,
+        `| ${engine} | SQL direct / pgbench | ${ratio(engine, `SQL direct (pg.Pool ${POOL_SIZE}, no HTTP)`, bench)} | |`,
         `| ${engine} | pgbench with RLS / pgbench | ${ratio(engine, 'pgbench -M prepared -c 8, RLS', bench)} | |`,
       );
     } else {
-      const p99 = (name: string) => fmt(find(engine, name)?.p99 ?? null);
+      const p99 = (name: string) => fmt(median(find(engine, name)?.rounds.map((s) => s.p99) ?? []));
       lines.push(
-        `| ${engine} | p99 anon / signed-in RLS route (ms) | ${p99('route anon, RLS')} / ${p99('route signed-in, RLS')} | ≤ 100 ms |`,
-        `| ${engine} | p99 signed-in RLS route at 4 connections (ms) | ${p99('route signed-in, RLS, 4 connections')} | ≤ 100 ms |`,
+        `| ${engine} | p99 anon / signed-in RLS route at ${CONNECTIONS} connections (ms) | ${p99('route anon, RLS')} / ${p99('route signed-in, RLS')} | ≤ 100 ms |`,
+        ...LOW_CONNECTIONS.map(
+          (c) =>
+            `| ${engine} | p99 anon / signed-in RLS route at ${c} connections (ms) | ` +
+            `${p99(`route anon, RLS, ${c} c.`)} / ${p99(`route signed-in, RLS, ${c} c.`)} | ≤ 100 ms |`,
+        ),
       );
     }
   }

@@ -1,10 +1,19 @@
-import type { Db } from '../server/db/session.ts';
+import { CamelCasePlugin, type QueryId } from 'kysely';
+import { compileOnly, inlineParameters, type Db } from '../server/db/session.ts';
+
+const camelCase = new CamelCasePlugin();
+const readQueryId: QueryId = { queryId: 'read-as-no-rls' };
 
 /**
  * BENCHMARK BASELINE ONLY — NEVER USE IN THE PRODUCT. A Db whose asUser/asAnon/readAs run the
  * work directly on the owner's connection: no transaction, no RLS prologue, and (the owner bypasses
  * row-level security) no policies at all. It shows what the same route costs without the security
  * model, so the benchmark can report the price of that model as a ratio.
+ *
+ * readAs mirrors session.ts readInSession step for step — compiled on `compileOnly`, parameters
+ * inlined, sent as ONE simple-protocol message through `handle.simpleQuery`, rows camel-cased —
+ * and leaves out only the session header (role, claims, live-session check), so the route runs the
+ * very same SQL text, only as the owner.
  */
 export function unsafeNoRlsDb(db: Db): Db {
   const { kysely } = db.handle;
@@ -13,9 +22,11 @@ export function unsafeNoRlsDb(db: Db): Db {
     asUser: (_user, work) => kysely.connection().execute(work),
     asAnon: (work) => kysely.connection().execute(work),
     readAs: async (_user, query) => {
-      const compiled = 'isRawBuilder' in query ? query.compile(kysely) : query.compile();
-      const result = await kysely.executeQuery(compiled);
-      return result.rows as never[];
+      const compiled = 'isRawBuilder' in query ? query.compile(compileOnly) : query.compile();
+      const results = await db.handle.simpleQuery(inlineParameters(compiled.sql, compiled.parameters));
+      const rows = (results[0] ?? []) as Record<string, unknown>[];
+      const transformed = await camelCase.transformResult({ result: { rows }, queryId: readQueryId });
+      return transformed.rows as never[];
     },
   };
 }
