@@ -1,7 +1,7 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { RouterProvider } from 'react-router';
-import { resetUserData } from '../features/auth/session.ts';
+import { isSigningOut, resetUserData } from '../features/auth/session.ts';
 import { ApiError, onSignedOut } from '../lib/api.ts';
 import { router } from './router.tsx';
 
@@ -25,7 +25,7 @@ export function App() {
   useEffect(
     () =>
       onSignedOut(() => {
-        if (queryClient.getQueryData(['session'])) resetUserData(queryClient, null);
+        if (queryClient.getQueryData(['session']) && !isSigningOut()) resetUserData(queryClient, null);
       }),
     [queryClient],
   );

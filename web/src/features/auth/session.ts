@@ -50,13 +50,30 @@ export function useSignOut() {
   const navigate = useNavigate();
   return useMutation({
     mutationFn: () => callRoute(AUTH_ROUTES.signOut, { body: {} }),
+    onMutate: () => {
+      signingOut = true;
+    },
     // Signed out either way: the server always ends the session and clears the cookies.
     onSettled: async () => {
-      await navigate(SIGNED_OUT_PATH);
-      resetUserData(queryClient, null);
+      try {
+        await navigate(SIGNED_OUT_PATH);
+        resetUserData(queryClient, null);
+      } finally {
+        signingOut = false;
+      }
     },
   });
 }
+
+/**
+ * True while the user is signing out. The server refuses an ended session's access token at once,
+ * so a request still in flight gets a 401; the "session ended" signal must not then forget the
+ * user before useSignOut has navigated away (a private page would redirect to sign-in?next=…).
+ */
+export function isSigningOut(): boolean {
+  return signingOut;
+}
+let signingOut = false;
 
 export function useResendConfirmation() {
   return useMutation({ mutationFn: () => callRoute(AUTH_ROUTES.resendConfirmation) });
