@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { PGliteDialect } from './pglite-dialect.ts';
@@ -85,8 +86,11 @@ export const pgliteParsers = {
   [OID.date]: parseDate,
 };
 
-/** Opens PGlite with the shared value mapping; `loadDataDir` restores a snapshot (tests). */
+/**
+ * Opens PGlite with the shared value mapping; `loadDataDir` restores a snapshot (tests). Extensions
+ * the migrations create must be loaded here (pg_trgm: catalogue typo tolerance, 0014).
+ */
 export async function openPGlite(dataDir?: string, loadDataDir?: Blob): Promise<PGlite> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  return PGlite.create({ dataDir, loadDataDir, parsers: pgliteParsers });
+  return PGlite.create({ dataDir, loadDataDir, parsers: pgliteParsers, extensions: { pg_trgm } });
 }

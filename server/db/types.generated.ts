@@ -272,6 +272,7 @@ export interface Courses {
   createdBy: string | null;
   updatedBy: string | null;
   deletedAt: Timestamp | null;
+  searchVector: Generated<string>;
 }
 
 export interface EmailCourseContent {

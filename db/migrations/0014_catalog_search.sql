@@ -1,0 +1,85 @@
+-- Catalogue search and browsing (issue 4): a weighted full-text document per course, trigram
+-- typo tolerance on titles, and the partial indexes the catalogue's sorts walk.
+--
+-- Triggers added here:
+--   courses_update_search_vector (BEFORE INSERT OR UPDATE OF title, subtitle, description, tags,
+--     instructor_id, instructor_name ON courses) → private.update_course_search_vector():
+--     recomputes courses.search_vector from the course's own fields and instructor_name.
+--     BEFORE triggers fire in name order, so it runs after courses_set_instructor_name (0003) has
+--     filled in the instructor's display name; keep its name sorting after that one.
+--   The instructor's display name follows a profile rename through the existing chain:
+--     profiles_follow_instructor_rename (0003) updates `instructor_id = instructor_id` on their
+--     courses, which fires courses_set_instructor_name and then this trigger.
+--
+-- What anon can read: search_vector is derived only from title, subtitle, description, tags and
+-- instructor_name, all of which anon and authenticated may already SELECT (0010 grants SELECT on
+-- the whole table), and row-level security still decides which rows exist for them (published,
+-- non-deleted for anon). No INSERT/UPDATE grant includes the column: only the trigger writes it.
+--
+-- pg_trgm: created here when missing. On Supabase it already lives in schema `extensions`; the
+-- search_path below makes the index definitions find its operator classes there too, and the
+-- request roles find its operators through their search_path (Supabase's default includes
+-- `extensions`; elsewhere the extension is created in `public`).
+
+SET LOCAL search_path = public, extensions;
+
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+
+-- The document: title A; subtitle and tags B; instructor name C; description D. Each field is
+-- indexed twice: stemmed English lexemes for whole-word matching ("testing" finds "tests") and
+-- unstemmed 'simple' lexemes so that the word the visitor is still typing matches as a prefix
+-- ("programm" finds "programming", whose English stem is "program").
+CREATE FUNCTION private.course_search_document(
+  p_title text, p_subtitle text, p_description text, p_tags text[], p_instructor_name text
+) RETURNS tsvector
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = '' AS $$
+  SELECT setweight(to_tsvector('pg_catalog.english', coalesce(p_title, '')), 'A')
+      || setweight(to_tsvector('pg_catalog.simple', coalesce(p_title, '')), 'A')
+      || setweight(to_tsvector('pg_catalog.english', coalesce(p_subtitle, '')), 'B')
+      || setweight(to_tsvector('pg_catalog.simple', coalesce(p_subtitle, '')), 'B')
+      || setweight(to_tsvector('pg_catalog.english', pg_catalog.array_to_string(p_tags, ' ')), 'B')
+      || setweight(to_tsvector('pg_catalog.simple', pg_catalog.array_to_string(p_tags, ' ')), 'B')
+      || setweight(to_tsvector('pg_catalog.english', coalesce(p_instructor_name, '')), 'C')
+      || setweight(to_tsvector('pg_catalog.simple', coalesce(p_instructor_name, '')), 'C')
+      || setweight(to_tsvector('pg_catalog.english', coalesce(p_description, '')), 'D')
+      || setweight(to_tsvector('pg_catalog.simple', coalesce(p_description, '')), 'D')
+$$;
+REVOKE ALL ON FUNCTION private.course_search_document(text, text, text, text[], text) FROM PUBLIC;
+
+ALTER TABLE public.courses ADD COLUMN search_vector tsvector NOT NULL DEFAULT ''::tsvector;
+
+-- SECURITY DEFINER only so that request roles need no EXECUTE on the document function.
+CREATE FUNCTION private.update_course_search_vector() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+  NEW.search_vector := private.course_search_document(
+    NEW.title, NEW.subtitle, NEW.description, NEW.tags, NEW.instructor_name);
+  RETURN NEW;
+END $$;
+REVOKE ALL ON FUNCTION private.update_course_search_vector() FROM PUBLIC;
+
+CREATE TRIGGER courses_update_search_vector
+  BEFORE INSERT OR UPDATE OF title, subtitle, description, tags, instructor_id, instructor_name ON courses
+  FOR EACH ROW EXECUTE FUNCTION private.update_course_search_vector();
+
+-- Existing courses (this also stamps updated_at through the audit trigger, once).
+UPDATE public.courses
+   SET search_vector = private.course_search_document(title, subtitle, description, tags, instructor_name);
+
+-- Only published, non-deleted courses are ever listed: every catalogue index is partial on that.
+CREATE INDEX idx_courses_catalog_search ON courses USING gin (search_vector)
+  WHERE status = 'published' AND deleted_at IS NULL;
+CREATE INDEX idx_courses_catalog_title_trgm ON courses USING gin (title gin_trgm_ops)
+  WHERE status = 'published' AND deleted_at IS NULL;
+-- One index per sort, keys in the order of the keyset (id breaks ties).
+CREATE INDEX idx_courses_catalog_newest ON courses (published_at DESC, id DESC)
+  WHERE status = 'published' AND deleted_at IS NULL;
+CREATE INDEX idx_courses_catalog_popular ON courses (enrollment_count DESC, id DESC)
+  WHERE status = 'published' AND deleted_at IS NULL;
+CREATE INDEX idx_courses_catalog_rating ON courses (average_rating DESC, total_reviews DESC, id DESC)
+  WHERE status = 'published' AND deleted_at IS NULL;
+CREATE INDEX idx_courses_catalog_price ON courses (price_cents, id)
+  WHERE status = 'published' AND deleted_at IS NULL;
+-- Browsing one category newest first (the commonest filtered page) without walking other categories.
+CREATE INDEX idx_courses_catalog_category_newest ON courses (category, published_at DESC, id DESC)
+  WHERE status = 'published' AND deleted_at IS NULL;
