@@ -133,50 +133,6 @@ export type CoursePage = z.infer<typeof coursePageSchema>;
 
 export const coursePageParamsSchema = z.object({ slug: courseSlugSchema });
 
-// ---------------------------------------------------------------- read: catalogue
-
-export const courseCardSchema = z
-  .object({
-    id: z.uuid(),
-    slug: z.string(),
-    title: z.string(),
-    subtitle: z.string().nullable(),
-    thumbnailUrl: z.string().nullable(),
-    instructorName: z.string(),
-    category: z.string(),
-    difficultyLevel: difficultyLevelSchema,
-    priceCents: z.number().int(),
-    accessType: courseAccessTypeSchema,
-    averageRating: z.number(),
-    totalReviews: z.number().int(),
-    enrollmentCount: z.number().int(),
-    lessonCount: z.number().int(),
-    totalDurationMinutes: z.number().int(),
-    publishedAt: isoTimestamp,
-  })
-  .meta({ id: 'CourseCard' });
-export type CourseCard = z.infer<typeof courseCardSchema>;
-
-export const COURSE_LIST_MAX_LIMIT = 50;
-
-export const courseListQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(COURSE_LIST_MAX_LIMIT).default(20),
-  /** Opaque: the `nextCursor` of the previous page. */
-  cursor: z
-    .string()
-    .max(200)
-    .regex(/^[A-Za-z0-9_-]+$/)
-    .optional(),
-  category: z.string().min(1).max(100).optional(),
-  difficulty: difficultyLevelSchema.optional(),
-});
-export type CourseListQuery = z.infer<typeof courseListQuerySchema>;
-
-export const courseListSchema = z
-  .object({ items: z.array(courseCardSchema), nextCursor: z.string().nullable() })
-  .meta({ id: 'CourseList' });
-export type CourseList = z.infer<typeof courseListSchema>;
-
 // ---------------------------------------------------------------- writes
 
 const stringList = (max: number) => z.array(z.string().trim().min(1).max(500)).max(max);

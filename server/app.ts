@@ -23,6 +23,7 @@ import type { Config } from './config.ts';
 import { MigrationError, pendingMigrations, readMigrations, type Migration } from './db/migrate.ts';
 import type { Db } from './db/session.ts';
 import { accountsRoutes } from './modules/accounts/accounts.routes.ts';
+import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
 import { coursesRoutes } from './modules/courses/courses.routes.ts';
 import { mailboxRoutes } from './modules/mailbox/mailbox.routes.ts';
 import { authPlugin } from './platform/auth.ts';
@@ -58,6 +59,7 @@ declare module 'fastify' {
  * routes (HTTP + schema only). Register each here, one line per module — this is the only place.
  */
 const modules: Array<{ prefix: string; routes: FastifyPluginAsyncZod | FastifyPluginAsync }> = [
+  { prefix: '/api', routes: catalogRoutes },
   { prefix: '/api', routes: coursesRoutes },
   { prefix: '/api', routes: mailboxRoutes },
   { prefix: '/api', routes: accountsRoutes },

@@ -2,7 +2,8 @@ import { createPasswordHasher, OWASP_ARGON2_MINIMUM } from '../platform/password
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../tests/helpers/test-db.ts';
-import { callerFor, getCoursePage, listCourses } from '../modules/courses/courses.service.ts';
+import { listCourses } from '../modules/catalog/catalog.service.ts';
+import { callerFor, getCoursePage } from '../modules/courses/courses.service.ts';
 import { DEMO_COURSES } from './demo-content.ts';
 import { seedDemo } from './demo.ts';
 

@@ -212,63 +212,6 @@ export function compiledCoursePageQuery(
   return { ...template, parameters };
 }
 
-// ---------------------------------------------------------------- catalogue
-
-export interface CatalogCursor {
-  /** published_at as integer microseconds since the epoch: a JS Date would lose the last three digits. */
-  publishedMicros: string;
-  id: string;
-}
-
-export interface CatalogFilter {
-  limit: number;
-  after?: CatalogCursor | undefined;
-  category?: string | undefined;
-  difficulty?: Courses['difficultyLevel'] | undefined;
-}
-
-/**
- * One page of the published catalogue, newest first, keyset-paginated on (published_at, id).
- * Fetches `limit + 1` rows so the caller knows whether another page exists.
- */
-export async function listPublishedCourses(tx: Tx, filter: CatalogFilter) {
-  let query = tx
-    .selectFrom('courses as c')
-    .where('c.status', '=', 'published')
-    .where('c.deletedAt', 'is', null)
-    .select([
-      'c.id',
-      'c.slug',
-      'c.title',
-      'c.subtitle',
-      'c.thumbnailUrl',
-      'c.instructorName',
-      'c.category',
-      'c.difficultyLevel',
-      'c.priceCents',
-      'c.accessType',
-      'c.averageRating',
-      'c.totalReviews',
-      'c.enrollmentCount',
-      'c.lessonCount',
-      'c.totalDurationMinutes',
-      'c.publishedAt',
-      sql<string>`(extract(epoch from c.published_at) * 1000000)::bigint::text`.as('publishedMicros'),
-    ])
-    .orderBy('c.publishedAt', 'desc')
-    .orderBy('c.id', 'desc')
-    .limit(filter.limit + 1);
-  if (filter.category) query = query.where('c.category', '=', filter.category);
-  if (filter.difficulty) query = query.where('c.difficultyLevel', '=', filter.difficulty);
-  if (filter.after) {
-    const { publishedMicros, id } = filter.after;
-    query = query.where(
-      sql<SqlBool>`(c.published_at, c.id) < (timestamptz 'epoch' + ${publishedMicros}::bigint * interval '1 microsecond', ${id}::uuid)`,
-    );
-  }
-  return query.execute();
-}
-
 // ---------------------------------------------------------------- authoring
 
 /** True when the caller is an active instructor or admin (policies check the same on insert). */

@@ -1,8 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import {
   courseIdParamsSchema,
-  courseListQuerySchema,
-  courseListSchema,
   coursePageParamsSchema,
   coursePageSchema,
   createCourseSchema,
@@ -25,7 +23,6 @@ import {
   createSection,
   enrolFree,
   getCoursePage,
-  listCourses,
   publishCourse,
 } from './courses.service.ts';
 
@@ -33,21 +30,8 @@ const tags = ['courses'];
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema };
 const signedIn = [{ bearerAuth: [] }];
 
-/** Course catalogue, landing page, authoring and enrolment. Registered under /api. */
+/** Course landing page, authoring and enrolment (the catalogue list is the catalog module's). Registered under /api. */
 export const coursesRoutes: FastifyPluginAsyncZod = async (app) => {
-  app.get(
-    '/courses',
-    {
-      schema: {
-        tags,
-        summary: 'The published catalogue, newest first (keyset pagination)',
-        querystring: courseListQuerySchema,
-        response: { 200: courseListSchema, 400: errorBodySchema },
-      },
-    },
-    (request) => listCourses(request, request.query),
-  );
-
   app.get(
     '/courses/:slug',
     {

@@ -1,13 +1,9 @@
 import { z } from 'zod';
 import {
-  COURSE_LIST_MAX_LIMIT,
   createCourseSchema,
   createLessonSchema,
   createReviewSchema,
   createSectionSchema,
-  type CourseCard,
-  type CourseList,
-  type CourseListQuery,
   type CoursePage,
   type CreateCourseInput,
   type CreateLessonInput,
@@ -32,11 +28,9 @@ import {
   insertLesson,
   insertReview,
   insertSection,
-  listPublishedCourses,
   nextLessonOrder,
   nextSectionOrder,
   updateCourseStatus,
-  type CatalogCursor,
   type CoursePageRow,
 } from './courses.queries.ts';
 
@@ -159,41 +153,6 @@ export function coursePageFromRow(row: CoursePageRow, isSignedIn: boolean): Cour
           }
         : null,
     },
-  };
-}
-
-const cursorSchema = z.object({ publishedMicros: z.string().regex(/^-?\d{1,20}$/), id: z.uuid() });
-
-function encodeCursor(cursor: CatalogCursor): string {
-  return Buffer.from(`${cursor.publishedMicros}~${cursor.id}`).toString('base64url');
-}
-
-function decodeCursor(text: string): CatalogCursor {
-  const [publishedMicros, id] = Buffer.from(text, 'base64url').toString('utf8').split('~');
-  const parsed = cursorSchema.safeParse({ publishedMicros, id });
-  if (!parsed.success)
-    throw new AppError('validation_failed', 'querystring.cursor: is not a cursor this API issued');
-  return parsed.data;
-}
-
-/** One page of the published catalogue, newest first; `nextCursor` is null on the last page. */
-export async function listCourses(caller: Caller, query: CourseListQuery): Promise<CourseList> {
-  const limit = Math.min(Math.max(query.limit, 1), COURSE_LIST_MAX_LIMIT);
-  const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-  const rows = await caller.db.run((tx) =>
-    listPublishedCourses(tx, { limit, after, category: query.category, difficulty: query.difficulty }),
-  );
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  return {
-    items: page.map(({ publishedMicros: _cursor, publishedAt, ...card }): CourseCard => ({
-      ...card,
-      publishedAt: iso(publishedAt!),
-    })),
-    nextCursor:
-      rows.length > limit && last
-        ? encodeCursor({ publishedMicros: last.publishedMicros, id: last.id })
-        : null,
   };
 }
 

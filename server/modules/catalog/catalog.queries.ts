@@ -1,0 +1,216 @@
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
+import type { CatalogPrice, CatalogSort } from '../../../contracts/catalog.ts';
+import type { Courses } from '../../db/types.generated.ts';
+import type { Tx } from '../../db/session.ts';
+
+/**
+ * A search as the database runs it. `head` goes through websearch_to_tsquery (quotes, `or`,
+ * `-word`); `last`, the word the visitor may still be typing, also matches as a prefix. `text` is
+ * the whole search for trigram (typo-tolerant) matching against titles.
+ */
+export interface CatalogSearch {
+  text: string;
+  head: string;
+  last: string | null;
+}
+
+export interface CatalogFilter {
+  search?: CatalogSearch | undefined;
+  category?: string | undefined;
+  difficulty?: Courses['difficultyLevel'] | undefined;
+  price?: CatalogPrice | undefined;
+  language?: string | undefined;
+  minRating?: number | undefined;
+}
+
+/** Where the previous page ended: the sort's key values as text (see SORT_KEYS), then the id. */
+export interface CatalogPosition {
+  keys: string[];
+  id: string;
+}
+
+export interface CatalogPageRequest extends CatalogFilter {
+  sort: CatalogSort;
+  limit: number;
+  after?: CatalogPosition | undefined;
+}
+
+/** The text-search query of a search: a constant, folded once by the planner. */
+function tsquery(search: CatalogSearch): RawBuilder<unknown> {
+  const head = sql`websearch_to_tsquery('english', ${search.head})`;
+  if (search.last === null) return head;
+  // `last` holds letters and digits only (service.ts), so it is safe inside to_tsquery's syntax.
+  return sql`(${head} && (to_tsquery('english', ${search.last}) || to_tsquery('simple', ${`${search.last}:*`})))`;
+}
+
+/**
+ * Relevance: the weighted text rank (title A … description D) plus half the trigram word
+ * similarity of the search to the title, so a typo in a title word still ranks that course.
+ * A real (float4): its text form round-trips exactly, which the cursor relies on.
+ */
+function rank(search: CatalogSearch): RawBuilder<number> {
+  return sql<number>`(ts_rank(c.search_vector, ${tsquery(search)}) + 0.5::real * word_similarity(${search.text}, c.title))`;
+}
+
+/** How a sort key is ordered, shown in the cursor, and read back from it. */
+interface SortKey {
+  order: RawBuilder<unknown>;
+  /** The key as text for the cursor, exactly (no rounding). */
+  text: RawBuilder<string>;
+  /** The cursor's text back as a value comparable with `order`. */
+  parse: (value: string) => RawBuilder<unknown>;
+  /** What a well-formed value of this key looks like in a cursor. */
+  pattern: RegExp;
+}
+
+const INTEGER = /^-?\d{1,20}$/;
+const DECIMAL = /^\d{1,3}(\.\d{1,4})?$/;
+const FLOAT = /^-?\d{1,40}(\.\d{1,40})?(e[-+]?\d{1,3})?$/i;
+
+/** An integer column of the courses row `c`, by its SQL name. */
+function intKey(column: 'enrollment_count' | 'total_reviews' | 'price_cents'): SortKey {
+  const ref = sql.raw(`c.${column}`);
+  return { order: ref, text: sql<string>`${ref}::text`, parse: (v) => sql`${v}::bigint`, pattern: INTEGER };
+}
+
+const SORT_KEYS = {
+  newest: () => [
+    {
+      order: sql`c.published_at`,
+      // Integer microseconds: a JS Date or a formatted timestamp could lose precision or depend on settings.
+      text: sql<string>`(extract(epoch from c.published_at) * 1000000)::bigint::text`,
+      parse: (v: string) => sql`(timestamptz 'epoch' + ${v}::bigint * interval '1 microsecond')`,
+      pattern: INTEGER,
+    },
+  ],
+  popular: () => [intKey('enrollment_count')],
+  rating: () => [
+    {
+      order: sql`c.average_rating`,
+      text: sql<string>`c.average_rating::text`,
+      parse: (v: string) => sql`${v}::numeric`,
+      pattern: DECIMAL,
+    },
+    intKey('total_reviews'),
+  ],
+  price_asc: () => [intKey('price_cents')],
+  price_desc: () => [intKey('price_cents')],
+  relevance: (search: CatalogSearch | undefined) => {
+    if (!search) throw new Error('relevance needs a search');
+    const r = rank(search);
+    return [
+      { order: r, text: sql<string>`${r}::text`, parse: (v: string) => sql`${v}::real`, pattern: FLOAT },
+    ];
+  },
+} satisfies Record<CatalogSort, (search: CatalogSearch | undefined) => SortKey[]>;
+
+/** The key patterns of a sort (how many keys, and what each looks like), for validating cursors. */
+export function sortKeyPatterns(sort: CatalogSort): RegExp[] {
+  const probe: CatalogSearch = { text: '', head: '', last: null };
+  return SORT_KEYS[sort](probe).map((k) => k.pattern);
+}
+
+function matchesSearch(search: CatalogSearch): RawBuilder<SqlBool> {
+  // `<%`: the search is similar to some run of words in the title (pg_trgm, word_similarity ≥ 0.6).
+  return sql<SqlBool>`(c.search_vector @@ ${tsquery(search)} or ${search.text} <% c.title)`;
+}
+
+type FacetName = 'category' | 'difficulty';
+
+/** The filters as conditions, each by name so the facet counts can leave one out. */
+function conditions(filter: CatalogFilter): { name: FacetName | 'other'; condition: RawBuilder<SqlBool> }[] {
+  const list: { name: FacetName | 'other'; condition: RawBuilder<SqlBool> }[] = [];
+  if (filter.search) list.push({ name: 'other', condition: matchesSearch(filter.search) });
+  if (filter.category) list.push({ name: 'category', condition: sql`c.category = ${filter.category}` });
+  if (filter.difficulty)
+    list.push({ name: 'difficulty', condition: sql`c.difficulty_level = ${filter.difficulty}` });
+  if (filter.price === 'free') list.push({ name: 'other', condition: sql`c.price_cents = 0` });
+  if (filter.price === 'paid') list.push({ name: 'other', condition: sql`c.price_cents > 0` });
+  if (filter.language) list.push({ name: 'other', condition: sql`c.language = ${filter.language}` });
+  if (filter.minRating !== undefined)
+    list.push({ name: 'other', condition: sql`c.average_rating >= ${filter.minRating}::numeric` });
+  return list;
+}
+
+function all(parts: RawBuilder<SqlBool>[]): RawBuilder<SqlBool> {
+  return parts.length === 0 ? sql<SqlBool>`true` : sql<SqlBool>`(${sql.join(parts, sql` and `)})`;
+}
+
+/**
+ * One page of the catalogue as ONE statement, keyset-paginated on the sort's keys then the id
+ * (all in one direction, so a row comparison expresses "after"). Fetches `limit + 1` rows so the
+ * caller knows whether another page exists. A builder, so it can run through the one-round-trip
+ * read path and the benchmark can issue the very same SQL.
+ */
+export function catalogPageQuery(qb: Tx, request: CatalogPageRequest) {
+  const keys = SORT_KEYS[request.sort](request.search);
+  const descending = request.sort !== 'price_asc';
+  const direction = descending ? 'desc' : 'asc';
+  let query = qb
+    .selectFrom('courses as c')
+    // Only published, non-deleted courses, whoever asks: owners and admins see more rows under RLS.
+    .where('c.status', '=', 'published')
+    .where('c.deletedAt', 'is', null)
+    .select([
+      'c.id',
+      'c.slug',
+      'c.title',
+      'c.subtitle',
+      'c.thumbnailUrl',
+      'c.instructorName',
+      'c.category',
+      'c.difficultyLevel',
+      'c.language',
+      'c.priceCents',
+      'c.accessType',
+      'c.averageRating',
+      'c.totalReviews',
+      'c.enrollmentCount',
+      'c.lessonCount',
+      'c.totalDurationMinutes',
+      'c.publishedAt',
+      sql<string[]>`array[${sql.join(keys.map((k) => k.text))}]`.as('cursorKeys'),
+    ])
+    .where(all(conditions(request).map((c) => c.condition)));
+  if (request.after) {
+    const { keys: values, id } = request.after;
+    const mine = sql.join([...keys.map((k) => k.order), sql`c.id`]);
+    const theirs = sql.join([...keys.map((k, i) => k.parse(values[i]!)), sql`${id}::uuid`]);
+    query = query.where(
+      descending ? sql<SqlBool>`(${mine}) < (${theirs})` : sql<SqlBool>`(${mine}) > (${theirs})`,
+    );
+  }
+  for (const key of keys) query = query.orderBy(key.order, direction);
+  return query.orderBy('c.id', direction).limit(request.limit + 1);
+}
+
+export type CatalogPageRow = Awaited<ReturnType<ReturnType<typeof catalogPageQuery>['execute']>>[number];
+
+export interface FacetRow {
+  facet: 'category' | 'difficulty' | 'total';
+  value: string | null;
+  count: number;
+}
+
+/**
+ * Total and counts per category and per difficulty for the search and filters, in one scan:
+ * each facet's counts apply every filter except its own.
+ */
+export async function countFacets(tx: Tx, filter: CatalogFilter): Promise<FacetRow[]> {
+  const parts = conditions(filter);
+  const others = all(parts.filter((p) => p.name === 'other').map((p) => p.condition));
+  const only = (name: FacetName) => all(parts.filter((p) => p.name === name).map((p) => p.condition));
+  const { rows } = await sql<FacetRow>`
+    select case when grouping(c.category) = 0 then 'category'
+                when grouping(c.difficulty_level) = 0 then 'difficulty' else 'total' end as facet,
+           coalesce(c.category, c.difficulty_level) as value,
+           case when grouping(c.category) = 0 then count(*) filter (where ${only('difficulty')})
+                when grouping(c.difficulty_level) = 0 then count(*) filter (where ${only('category')})
+                else count(*) filter (where ${only('category')} and ${only('difficulty')}) end::int as count
+      from courses c
+     where c.status = 'published' and c.deleted_at is null
+       and ${others} and (${only('category')} or ${only('difficulty')})
+     group by grouping sets ((c.category), (c.difficulty_level), ())
+     order by 1, 3 desc, 2`.execute(tx);
+  return rows;
+}
