@@ -9,7 +9,7 @@ import { ConfirmEmailPage } from '../features/auth/ConfirmEmailPage.tsx';
 import { ForgotPasswordPage, ResetPasswordPage } from '../features/auth/PasswordResetPages.tsx';
 import { SignInPage } from '../features/auth/SignInPage.tsx';
 import { SignUpPage } from '../features/auth/SignUpPage.tsx';
-import { CatalogPage } from '../features/courses/CatalogPage.tsx';
+import { CatalogPage } from '../features/catalog/CatalogPage.tsx';
 import { CoursePage } from '../features/courses/CoursePage.tsx';
 import { Layout, NotFoundPage, RouteErrorPage } from './Layout.tsx';
 import { RequireUser } from './RequireUser.tsx';
