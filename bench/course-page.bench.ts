@@ -18,15 +18,9 @@
  *   BENCH_POOL_SIZE       connection pool of the app and of the direct-SQL loops (default 10)
  *   BENCH_LOG_LEVEL       app log level (default warn)
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cpus } from 'node:os';
 import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { buildApp, type App } from '../server/app.ts';
-import { parseConfig, resolveJwtSecret, type LogLevel } from '../server/config.ts';
 import { connectDatabase, openPGlite, type DatabaseHandle } from '../server/db/connect.ts';
 import { migrate } from '../server/db/migrate.ts';
 import { claimsFor, createDb, prologue, type Db, type SessionUser } from '../server/db/session.ts';
@@ -34,235 +28,37 @@ import { insertSession } from '../server/modules/accounts/accounts.queries.ts';
 import { compiledCoursePageQuery } from '../server/modules/courses/courses.queries.ts';
 import { signAccessToken } from '../server/platform/auth.ts';
 import { seedDemo } from '../server/seed/demo.ts';
-import { markLoad, otherCores } from './other-load.ts';
+import {
+  ADMIN_URL,
+  CONNECTIONS,
+  directCase,
+  ENGINES,
+  find,
+  fmt,
+  httpCase,
+  JWT_SECRET,
+  log,
+  LOG_LEVEL,
+  median,
+  pgbenchCase,
+  pgbenchScript,
+  POOL_SIZE,
+  ratio,
+  results,
+  ROUNDS,
+  runRounds,
+  SECONDS,
+  startApp,
+  type Case,
+} from './harness.ts';
 import { unsafeNoRlsDb } from './unsafe-no-rls-db.ts';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
-const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
-const CONNECTIONS = 50;
 /** PGlite only: the RLS route once more at these concurrencies, for latency with less queueing. */
 const LOW_CONNECTIONS = [4, 16];
-const POOL_SIZE = Number(process.env.BENCH_POOL_SIZE ?? 10);
-const ENGINES = (process.env.BENCH_ENGINES ?? 'pglite,postgres').split(',').map((e) => e.trim());
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const LOG_LEVEL = (process.env.BENCH_LOG_LEVEL ?? 'warn') as LogLevel;
 const BENCH_DB = 'uw_bench';
 const SLUG = 'typescript-from-zero';
 /** A learner enrolled in SLUG with progress and a review: the heaviest signed-in page. */
 const VIEWER_EMAIL = 'alan@usefulwriter.example';
-const JWT_SECRET = 'bench-secret-that-is-at-least-32-characters-long';
-const AUTOCANNON = fileURLToPath(new URL('../node_modules/autocannon/autocannon.js', import.meta.url));
-
-/** One round of one case. */
-interface Sample {
-  rps: number;
-  p50: number | null;
-  p99: number | null;
-  failures: number;
-}
-
-interface Case {
-  engine: string;
-  name: string;
-  note?: string;
-  /** Whether the bench can tell its own CPU from the rest of the machine's during this case. */
-  attributable: boolean;
-  run(seconds: number): Promise<Sample>;
-}
-
-interface Result {
-  engine: string;
-  name: string;
-  note?: string;
-  rounds: (Sample & { otherCores: number | null })[];
-}
-
-const results: Result[] = [];
-
-function log(message: string) {
-  process.stderr.write(`${message}\n`);
-}
-
-// ---------------------------------------------------------------- HTTP load (autocannon, own process)
-
-interface AutocannonJson {
-  requests: { average: number };
-  latency: { p50: number; p99: number };
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-}
-
-function autocannon(url: string, seconds: number, token: string | undefined, connections: number) {
-  const args = [AUTOCANNON, '-c', String(connections), '-d', String(seconds), '-j'];
-  if (token) args.push('-H', `authorization=Bearer ${token}`);
-  args.push(url);
-  return new Promise<AutocannonJson>((resolve, reject) => {
-    // A separate process, so the load generator does not share the server's event loop.
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`autocannon exited ${code}: ${err}`));
-      resolve(JSON.parse(out) as AutocannonJson);
-    });
-  });
-}
-
-function httpCase(
-  engine: string,
-  name: string,
-  url: string,
-  token?: string,
-  note?: string,
-  connections = CONNECTIONS,
-): Case {
-  return {
-    engine,
-    name,
-    ...(note ? { note } : {}),
-    attributable: true,
-    run: async (seconds) => {
-      const r = await autocannon(url, seconds, token, connections);
-      return {
-        rps: r.requests.average,
-        p50: r.latency.p50,
-        p99: r.latency.p99,
-        failures: r.errors + r.timeouts + r.non2xx,
-      };
-    },
-  };
-}
-
-// ---------------------------------------------------------------- direct SQL (no HTTP)
-
-/** Runs `query` from CONNECTIONS concurrent loops for `seconds`; latencies in ms. */
-async function loops(seconds: number, query: () => Promise<unknown>): Promise<Sample> {
-  const latencies: number[] = [];
-  let failures = 0;
-  const end = performance.now() + seconds * 1000;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONNECTIONS }, async () => {
-      while (performance.now() < end) {
-        const t0 = performance.now();
-        try {
-          await query();
-          latencies.push(performance.now() - t0);
-        } catch {
-          failures++;
-        }
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? null;
-  return { rps: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), failures };
-}
-
-function directCase(engine: string, name: string, query: () => Promise<unknown>, note: string): Case {
-  return { engine, name, note, attributable: true, run: (seconds) => loops(seconds, query) };
-}
-
-// ---------------------------------------------------------------- pgbench
-
-/** Compiled Kysely SQL ($1…$n) as a pgbench script (:p1…:pn) and the matching -D definitions. */
-function pgbenchScript(text: string, parameters: readonly unknown[]) {
-  const script = text.replace(/\$(\d+)/g, (_, n: string) => `:p${n}`).replace(/\s+/g, ' ');
-  const defines = parameters.flatMap((value, i) => ['-D', `p${i + 1}=${String(value)}`]);
-  return { script, defines };
-}
-
-function pgbench(url: string, script: string, defines: string[], seconds: number): Sample {
-  const dir = mkdtempSync(join(tmpdir(), 'uw-pgbench-'));
-  try {
-    const file = join(dir, 'course-page.sql');
-    writeFileSync(file, script);
-    const args = ['-n', '-M', 'prepared', '-c', '8', '-j', '2', '-T', String(seconds), '-f', file];
-    args.push(...defines, '--log', `--log-prefix=${join(dir, 'tx')}`, url);
-    const run = spawnSync('pgbench', args, { encoding: 'utf8' });
-    if (run.status !== 0) throw new Error(`pgbench failed: ${run.stderr}`);
-    const tps = Number(/tps = ([\d.]+)/.exec(run.stdout)?.[1]);
-    const failed = Number(/number of failed transactions: (\d+)/.exec(run.stdout)?.[1] ?? 0);
-    // Per-transaction log lines: client tx_no latency_us script_no epoch epoch_us.
-    const latencies = readdirSync(dir)
-      .filter((f) => f.startsWith('tx'))
-      .flatMap((f) => readFileSync(join(dir, f), 'utf8').trim().split('\n'))
-      .map((line) => Number(line.split(' ')[2]) / 1000)
-      .sort((a, b) => a - b);
-    const at = (q: number) => latencies[Math.floor(q * latencies.length)] ?? null;
-    return { rps: tps, p50: at(0.5), p99: at(0.99), failures: failed };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function pgbenchCase(
-  engine: string,
-  name: string,
-  url: string,
-  script: string,
-  defines: string[],
-  note: string,
-): Case {
-  // pgbench's own backends come and go within the run: their CPU cannot be told from others'.
-  return {
-    engine,
-    name,
-    note,
-    attributable: false,
-    run: async (seconds) => pgbench(url, script, defines, seconds),
-  };
-}
-
-// ---------------------------------------------------------------- rounds
-
-async function runRounds(cases: Case[], database?: string) {
-  const byCase = cases.map((c) => {
-    const result: Result = {
-      engine: c.engine,
-      name: c.name,
-      ...(c.note ? { note: c.note } : {}),
-      rounds: [],
-    };
-    results.push(result);
-    return { c, result, warm: false };
-  });
-  for (let round = 1; round <= ROUNDS; round++) {
-    const order = round % 2 === 1 ? byCase : [...byCase].reverse();
-    for (const entry of order) {
-      const { c, result } = entry;
-      if (!entry.warm && WARMUP_SECONDS > 0) {
-        log(`[${c.engine}] ${c.name}: warm-up ${WARMUP_SECONDS}s`);
-        await c.run(WARMUP_SECONDS);
-      }
-      entry.warm = true;
-      const start = markLoad(database);
-      const sample = await c.run(SECONDS);
-      const other = c.attributable ? otherCores(start, markLoad(database)) : null;
-      result.rounds.push({ ...sample, otherCores: other });
-      log(
-        `[${c.engine}] round ${round}/${ROUNDS} ${c.name}: ${sample.rps.toFixed(0)} req/s, ` +
-          `p50 ${fmt(sample.p50)} ms, p99 ${fmt(sample.p99)} ms, other load ${fmt(other, 2)} cores`,
-      );
-    }
-  }
-}
-
-// ---------------------------------------------------------------- the app
-
-async function startApp(db: Db): Promise<{ app: App; base: string }> {
-  const config = resolveJwtSecret(parseConfig({ JWT_SECRET, LOG_LEVEL: LOG_LEVEL, NODE_ENV: 'production' }));
-  const app = buildApp({ config, db });
-  const address = await app.listen({ host: '127.0.0.1', port: 0 });
-  return { app, base: address };
-}
 
 /** The signed-in viewer with a live sign-in session, as a real access token carries one (0013 checks it). */
 async function viewer(db: Db): Promise<SessionUser> {
@@ -417,35 +213,6 @@ async function benchEngine(engine: 'pglite' | 'postgres') {
     await pool?.end();
     await handle.close();
   }
-}
-
-// ---------------------------------------------------------------- report
-
-function fmt(n: number | null | undefined, digits = 1) {
-  return n === null || n === undefined || Number.isNaN(n) ? '–' : n.toFixed(digits);
-}
-
-function median(values: (number | null)[]): number | null {
-  const v = values.filter((x): x is number => x !== null && !Number.isNaN(x)).sort((a, b) => a - b);
-  if (v.length === 0) return null;
-  const mid = Math.floor(v.length / 2);
-  return v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
-}
-
-function find(engine: string, name: string) {
-  return results.find((r) => r.engine === engine && r.name === name);
-}
-
-/** Throughput ratio a / b: the median of the per-round ratios, and their range. */
-function ratio(engine: string, a: string, b: string): string {
-  const x = find(engine, a);
-  const y = find(engine, b);
-  if (!x || !y) return '–';
-  const per = x.rounds.map((r, i) => (y.rounds[i] ? r.rps / y.rounds[i].rps : null));
-  const finite = per.filter((v): v is number => v !== null);
-  const m = median(per);
-  if (m === null) return '–';
-  return `${m.toFixed(2)}× (${Math.min(...finite).toFixed(2)}–${Math.max(...finite).toFixed(2)})`;
 }
 
 function report() {

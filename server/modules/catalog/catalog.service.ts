@@ -15,6 +15,7 @@ import {
   countFacets,
   sortKeyPatterns,
   type CatalogFilter,
+  type CatalogPageRequest,
   type CatalogPageRow,
   type CatalogPosition,
   type CatalogSearch,
@@ -116,11 +117,14 @@ function toFacets(rows: FacetRow[]): CatalogFacets {
 }
 
 /**
- * One page of the published catalogue: searched, filtered and sorted, with an opaque cursor to the
- * next page (null on the last). Only published, non-deleted courses appear, whoever asks. Throws
- * validation_failed for `sort=relevance` without a search, invalid_cursor for a foreign cursor.
+ * What the page query runs for these query-string values: search, filters, sort (the default is
+ * relevance with a search, newest without), limit and position. Throws validation_failed for
+ * `sort=relevance` without a search, invalid_cursor for a cursor of another search.
  */
-export async function listCourses(caller: Caller, query: ParsedCourseListQuery): Promise<CourseList> {
+export function catalogRequest(query: ParsedCourseListQuery): {
+  filter: CatalogFilter;
+  request: CatalogPageRequest;
+} {
   const search = parseSearch(query.q) ?? undefined;
   if (query.sort === 'relevance' && !search)
     throw new AppError('validation_failed', 'querystring.sort: sorting by relevance needs a search (q).');
@@ -135,8 +139,16 @@ export async function listCourses(caller: Caller, query: ParsedCourseListQuery):
   };
   const limit = Math.min(Math.max(query.limit, 1), COURSE_LIST_MAX_LIMIT);
   const after = query.cursor ? decodeCursor(query.cursor, sort, filter) : undefined;
-  const request = { ...filter, sort, limit, after };
+  return { filter, request: { ...filter, sort, limit, after } };
+}
 
+/**
+ * One page of the published catalogue: searched, filtered and sorted, with an opaque cursor to the
+ * next page (null on the last). Only published, non-deleted courses appear, whoever asks.
+ */
+export async function listCourses(caller: Caller, query: ParsedCourseListQuery): Promise<CourseList> {
+  const { filter, request } = catalogRequest(query);
+  const { sort, limit } = request;
   let rows: CatalogPageRow[];
   let facets: CatalogFacets | undefined;
   if (query.facets) {
