@@ -3,19 +3,9 @@ import type { CatalogPrice, CatalogSort } from '../../../contracts/catalog.ts';
 import type { Courses } from '../../db/types.generated.ts';
 import type { Tx } from '../../db/session.ts';
 
-/**
- * A search as the database runs it. `head` goes through websearch_to_tsquery (quotes, `or`,
- * `-word`); `last`, the word the visitor may still be typing, also matches as a prefix. `text` is
- * the whole search for trigram (typo-tolerant) matching against titles.
- */
-export interface CatalogSearch {
-  text: string;
-  head: string;
-  last: string | null;
-}
-
 export interface CatalogFilter {
-  search?: CatalogSearch | undefined;
+  /** Search text (web-search syntax; the last word also matches as a prefix). */
+  search?: string | undefined;
   category?: string | undefined;
   difficulty?: Courses['difficultyLevel'] | undefined;
   price?: CatalogPrice | undefined;
@@ -33,23 +23,6 @@ export interface CatalogPageRequest extends CatalogFilter {
   sort: CatalogSort;
   limit: number;
   after?: CatalogPosition | undefined;
-}
-
-/** The text-search query of a search: a constant, folded once by the planner. */
-function tsquery(search: CatalogSearch): RawBuilder<unknown> {
-  const head = sql`websearch_to_tsquery('english', ${search.head})`;
-  if (search.last === null) return head;
-  // `last` holds letters and digits only (service.ts), so it is safe inside to_tsquery's syntax.
-  return sql`(${head} && (to_tsquery('english', ${search.last}) || to_tsquery('simple', ${`${search.last}:*`})))`;
-}
-
-/**
- * Relevance: the weighted text rank (title A … description D) plus half the trigram word
- * similarity of the search to the title, so a typo in a title word still ranks that course.
- * A real (float4): its text form round-trips exactly, which the cursor relies on.
- */
-function rank(search: CatalogSearch): RawBuilder<number> {
-  return sql<number>`(ts_rank(c.search_vector, ${tsquery(search)}) + 0.5::real * word_similarity(${search.text}, c.title))`;
 }
 
 /** How a sort key is ordered, shown in the cursor, and read back from it. */
@@ -95,24 +68,25 @@ const SORT_KEYS = {
   ],
   price_asc: () => [intKey('price_cents')],
   price_desc: () => [intKey('price_cents')],
-  relevance: (search: CatalogSearch | undefined) => {
-    if (!search) throw new Error('relevance needs a search');
-    const r = rank(search);
-    return [
-      { order: r, text: sql<string>`${r}::text`, parse: (v: string) => sql`${v}::real`, pattern: FLOAT },
-    ];
-  },
-} satisfies Record<CatalogSort, (search: CatalogSearch | undefined) => SortKey[]>;
+  // The rank comes from private.search_published_courses() (migration 0014), joined as `s`.
+  relevance: () => [
+    {
+      order: sql`s.rank`,
+      text: sql<string>`s.rank::text`,
+      parse: (v: string) => sql`${v}::real`,
+      pattern: FLOAT,
+    },
+  ],
+} satisfies Record<CatalogSort, () => SortKey[]>;
 
 /** The key patterns of a sort (how many keys, and what each looks like), for validating cursors. */
 export function sortKeyPatterns(sort: CatalogSort): RegExp[] {
-  const probe: CatalogSearch = { text: '', head: '', last: null };
-  return SORT_KEYS[sort](probe).map((k) => k.pattern);
+  return SORT_KEYS[sort]().map((k) => k.pattern);
 }
 
-function matchesSearch(search: CatalogSearch): RawBuilder<SqlBool> {
-  // `<%`: the search is similar to some run of words in the title (pg_trgm, word_similarity ≥ 0.6).
-  return sql<SqlBool>`(c.search_vector @@ ${tsquery(search)} or ${search.text} <% c.title)`;
+/** The ids and ranks of published, non-deleted courses matching the search (SECURITY DEFINER, see 0014). */
+function searchResults(search: string) {
+  return sql<{ id: string; rank: number }>`private.search_published_courses(${search})`;
 }
 
 type FacetName = 'category' | 'difficulty';
@@ -120,7 +94,6 @@ type FacetName = 'category' | 'difficulty';
 /** The filters as conditions, each by name so the facet counts can leave one out. */
 function conditions(filter: CatalogFilter): { name: FacetName | 'other'; condition: RawBuilder<SqlBool> }[] {
   const list: { name: FacetName | 'other'; condition: RawBuilder<SqlBool> }[] = [];
-  if (filter.search) list.push({ name: 'other', condition: matchesSearch(filter.search) });
   if (filter.category) list.push({ name: 'category', condition: sql`c.category = ${filter.category}` });
   if (filter.difficulty)
     list.push({ name: 'difficulty', condition: sql`c.difficulty_level = ${filter.difficulty}` });
@@ -143,11 +116,14 @@ function all(parts: RawBuilder<SqlBool>[]): RawBuilder<SqlBool> {
  * read path and the benchmark can issue the very same SQL.
  */
 export function catalogPageQuery(qb: Tx, request: CatalogPageRequest) {
-  const keys = SORT_KEYS[request.sort](request.search);
+  const keys = SORT_KEYS[request.sort]();
   const descending = request.sort !== 'price_asc';
   const direction = descending ? 'desc' : 'asc';
   let query = qb
     .selectFrom('courses as c')
+    .$if(request.search !== undefined, (q) =>
+      q.innerJoin(searchResults(request.search!).as('s'), (join) => join.on(sql<SqlBool>`s.id = c.id`)),
+    )
     // Only published, non-deleted courses, whoever asks: owners and admins see more rows under RLS.
     .where('c.status', '=', 'published')
     .where('c.deletedAt', 'is', null)
@@ -207,7 +183,7 @@ export async function countFacets(tx: Tx, filter: CatalogFilter): Promise<FacetR
            case when grouping(c.category) = 0 then count(*) filter (where ${only('difficulty')})
                 when grouping(c.difficulty_level) = 0 then count(*) filter (where ${only('category')})
                 else count(*) filter (where ${only('category')} and ${only('difficulty')}) end::int as count
-      from courses c
+      from courses c ${filter.search === undefined ? sql`` : sql`join ${searchResults(filter.search)} s on s.id = c.id`}
      where c.status = 'published' and c.deleted_at is null
        and ${others} and (${only('category')} or ${only('difficulty')})
      group by grouping sets ((c.category), (c.difficulty_level), ())

@@ -18,28 +18,8 @@ import {
   type CatalogPageRequest,
   type CatalogPageRow,
   type CatalogPosition,
-  type CatalogSearch,
   type FacetRow,
 } from './catalog.queries.ts';
-
-// ---------------------------------------------------------------- search text
-
-/** A trailing word of letters and digits, not negated (`-word`) and not inside an open quote. */
-const TRAILING_WORD = /(^|\s)([\p{L}\p{N}]+)$/u;
-
-/**
- * Splits the visitor's search into what websearch_to_tsquery reads and the last word, which also
- * matches as a prefix while they are still typing it. Null when there is nothing to search for.
- */
-export function parseSearch(raw: string | undefined): CatalogSearch | null {
-  const text = (raw ?? '').trim();
-  if (text === '') return null;
-  const match = TRAILING_WORD.exec(text);
-  const quotes = (text.match(/"/g) ?? []).length;
-  // `or` is an operator in web-search syntax, not a word to complete.
-  if (!match || quotes % 2 === 1 || match[2]!.toLowerCase() === 'or') return { text, head: text, last: null };
-  return { text, head: text.slice(0, match.index).trim(), last: match[2]!.toLowerCase() };
-}
 
 // ---------------------------------------------------------------- cursors
 
@@ -59,7 +39,7 @@ const cursorSchema = z.tuple([
 
 function fingerprint(sort: CatalogSort, filter: CatalogFilter): string {
   const { search, category, difficulty, price, language, minRating } = filter;
-  const shape = [sort, search?.text ?? null, category, difficulty, price, language, minRating ?? null];
+  const shape = [sort, search ?? null, category, difficulty, price, language, minRating ?? null];
   return createHash('sha256').update(JSON.stringify(shape)).digest('base64url').slice(0, 12);
 }
 
@@ -125,7 +105,7 @@ export function catalogRequest(query: ParsedCourseListQuery): {
   filter: CatalogFilter;
   request: CatalogPageRequest;
 } {
-  const search = parseSearch(query.q) ?? undefined;
+  const search = query.q || undefined;
   if (query.sort === 'relevance' && !search)
     throw new AppError('validation_failed', 'querystring.sort: sorting by relevance needs a search (q).');
   const sort: CatalogSort = query.sort ?? (search ? 'relevance' : 'newest');
