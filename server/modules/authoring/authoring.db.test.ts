@@ -351,6 +351,12 @@ describe('sections and lessons', () => {
       updateLessonFields(as(instructor), course.id, reading, { articleContent: '   ' }),
       'validation_failed',
     );
+    // Markdown is stored exactly as written: an indented code block at the start survives.
+    const markdown = '    const x = 1;\n\n<script>kept as text; sanitised on read</script>\n';
+    const article = await updateLessonFields(as(instructor), course.id, reading, {
+      articleContent: markdown,
+    });
+    expect(article.articleContent).toBe(markdown);
     await expectAppError(
       updateLessonFields(as(instructor), course.id, welcome, { videoUrl: 'ftp://example.test/a.mp4' }),
       'validation_failed',
