@@ -386,6 +386,34 @@ describe('sections and lessons', () => {
     expect(lesson).toMatchObject({ contentType: 'resources' });
     expect(JSON.stringify(page)).not.toContain('Cheat sheet');
   });
+  it('edits only the common fields of lesson types authored elsewhere (quiz, code…)', async () => {
+    const course = await buildCourse(db, instructor, { draft: true });
+    const quiz = await db.asUser(instructor, (tx) =>
+      tx
+        .insertInto('courseLessons')
+        .values({
+          courseId: course.id,
+          sectionId: course.sectionIds[1]!,
+          title: 'Check yourself',
+          sortOrder: 1,
+          contentType: 'quiz',
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow(),
+    );
+    const renamed = await updateLessonFields(as(instructor), course.id, quiz.id, {
+      title: 'Quiz time',
+      isPreview: true,
+    });
+    expect(renamed).toMatchObject({ contentType: 'quiz', title: 'Quiz time', isPreview: true });
+    await expectAppError(
+      updateLessonFields(as(instructor), course.id, quiz.id, { contentType: 'article', articleContent: 'x' }),
+      'validation_failed',
+    );
+    expect((await getAuthoringCourse(as(instructor), course.id)).sections[1]!.lessons[1]).toMatchObject({
+      contentType: 'quiz',
+    });
+  });
 });
 
 describe('lifecycle', () => {

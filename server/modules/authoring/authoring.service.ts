@@ -637,10 +637,9 @@ export async function updateLessonFields(
       patch.contentType !== undefined || CONTENT_FIELDS.some((f) => patch[f] !== undefined);
     let content: LessonContentColumns | undefined;
     if (touchesContent) {
-      if (
-        !['video', 'article', 'resources'].includes(current.contentType) &&
-        patch.contentType === undefined
-      ) {
+      // A quiz or code lesson's content lives in its own tables: turning it into an article here
+      // would orphan them, so its content (and type) change only in its own editor.
+      if (!['video', 'article', 'resources'].includes(current.contentType)) {
         throw invalid('body', `The content of a ${current.contentType} lesson is edited in its own editor.`);
       }
       const base =
