@@ -386,6 +386,7 @@ describe('sections and lessons', () => {
     expect(lesson).toMatchObject({ contentType: 'resources' });
     expect(JSON.stringify(page)).not.toContain('Cheat sheet');
   });
+
   it('edits only the common fields of lesson types authored elsewhere (quiz, code…)', async () => {
     const course = await buildCourse(db, instructor, { draft: true });
     const quiz = await db.asUser(instructor, (tx) =>
