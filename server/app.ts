@@ -24,6 +24,7 @@ import { MigrationError, pendingMigrations, readMigrations, type Migration } fro
 import type { Db } from './db/session.ts';
 import { accountsRoutes } from './modules/accounts/accounts.routes.ts';
 import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
+import { authoringRoutes } from './modules/authoring/authoring.routes.ts';
 import { coursesRoutes } from './modules/courses/courses.routes.ts';
 import { mailboxRoutes } from './modules/mailbox/mailbox.routes.ts';
 import { authPlugin } from './platform/auth.ts';
@@ -61,6 +62,7 @@ declare module 'fastify' {
 const modules: Array<{ prefix: string; routes: FastifyPluginAsyncZod | FastifyPluginAsync }> = [
   { prefix: '/api', routes: catalogRoutes },
   { prefix: '/api', routes: coursesRoutes },
+  { prefix: '/api', routes: authoringRoutes },
   { prefix: '/api', routes: mailboxRoutes },
   { prefix: '/api', routes: accountsRoutes },
 ];
