@@ -13,7 +13,9 @@ export function sanitizeFileName(raw: string): string {
   const lastSegment = raw.split(/[/\\]/).pop() ?? '';
   let name = lastSegment
     .normalize('NFC')
-    // C0/C1 controls (NUL included), bidi overrides and isolates, zero-width characters
+    // C0/C1 controls (NUL included), bidi overrides and isolates, zero-width characters: matching
+    // control characters is the point here.
+    // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '')
     .replace(/\s+/g, ' ')
     .replace(/^[\s.]+/, '')
