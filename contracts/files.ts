@@ -64,7 +64,9 @@ export const EXTENSIONS: Record<string, readonly string[]> = {
 
 /** The `accept` attribute of a file input for a purpose (a hint for the picker; the server decides). */
 export function acceptFor(purpose: FilePurpose): string {
-  return ALLOWED_TYPES[purpose].flatMap((type) => [type, ...(EXTENSIONS[type] ?? []).map((e) => `.${e}`)]).join(',');
+  return ALLOWED_TYPES[purpose]
+    .flatMap((type) => [type, ...(EXTENSIONS[type] ?? []).map((e) => `.${e}`)])
+    .join(',');
 }
 
 /** The URL lessons and courses store to refer to an uploaded file. */

@@ -101,7 +101,10 @@ const envSchema = z.object({
     .default('false'),
   STORAGE_DRIVER: z.enum(['local', 's3']).default('local'),
   S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
-  S3_REGION: z.string().regex(/^[a-z0-9-]{1,64}$/).default('us-east-1'),
+  S3_REGION: z
+    .string()
+    .regex(/^[a-z0-9-]{1,64}$/)
+    .default('us-east-1'),
   S3_BUCKET: z
     .string()
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/)
@@ -139,7 +142,8 @@ export const EXPECTED: Record<EnvName, string> = {
   STORAGE_DRIVER: 'local or s3',
   S3_ENDPOINT: 'an http:// or https:// URL of an S3-compatible service',
   S3_REGION: 'a region name such as us-east-1 (lowercase letters, digits and hyphens)',
-  S3_BUCKET: 'a bucket name (3–63 lowercase letters, digits, dots and hyphens); required with STORAGE_DRIVER=s3',
+  S3_BUCKET:
+    'a bucket name (3–63 lowercase letters, digits, dots and hyphens); required with STORAGE_DRIVER=s3',
   S3_ACCESS_KEY_ID: 'an access key id (set together with S3_SECRET_ACCESS_KEY)',
   S3_SECRET_ACCESS_KEY: 'a secret access key (set together with S3_ACCESS_KEY_ID)',
   S3_FORCE_PATH_STYLE: 'true or false (also 1/0, yes/no, on/off)',

@@ -6,14 +6,14 @@
 -- * The table itself: course managers only (owner instructor, admins). Nobody else reads it.
 -- * Reading a file's bytes goes through private.readable_file(id), which returns the file's
 --   metadata to a caller allowed to read it and nothing otherwise (the API then answers 404):
---   - managers of the course: always (deleted files and unpublished courses included);
+--   - managers of the course: always (unpublished and deleted courses included);
 --   - public purposes (course_thumbnail, course_preview_video): whoever may read the course
 --     (private.can_read_course: anyone for a published course, enrolled learners for an archived one);
 --   - lesson materials (lesson_video, lesson_resource): only when a live lesson of the file's own
 --     course uses the file, and then as private.lesson_content decides for that lesson — anyone for
 --     a free-preview lesson of a published course, enrolled learners (private.can_study_course)
 --     for any other lesson. A material no live lesson uses reaches managers only.
---   - never a deleted file, nor a file of a deleted or unpublished course, to anyone but managers.
+--   - a file of a deleted or unpublished course to nobody but managers; a deleted file to nobody.
 -- * "A lesson uses a file" when the file's lesson_id names the lesson, or when the lesson's
 --   video_url, or the url of one of its downloadable_resources, is exactly '/api/files/<file id>'.
 --   Either link counts, so the lesson editor may simply paste the URL the upload answered with.
@@ -96,9 +96,9 @@ BEGIN
     SELECT f.id, f.course_id, f.storage_key, f.original_name, f.content_type, f.size_bytes, f.purpose
       FROM public.course_files f
      WHERE f.id = p_file_id
+       AND f.deleted_at IS NULL
        AND (private.can_manage_course(f.course_id)
-         OR (f.deleted_at IS NULL
-             AND CASE WHEN f.purpose IN ('course_thumbnail', 'course_preview_video')
+         OR (CASE WHEN f.purpose IN ('course_thumbnail', 'course_preview_video')
                       THEN private.can_read_course(f.course_id)
                       ELSE EXISTS (
                         SELECT 1 FROM public.course_lessons l

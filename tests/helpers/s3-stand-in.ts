@@ -29,7 +29,9 @@ interface StoredObject {
 
 const xmlError = (res: ServerResponse, status: number, code: string, message: string) => {
   res.writeHead(status, { 'content-type': 'application/xml' });
-  res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`);
+  res.end(
+    `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`,
+  );
 };
 
 /** RFC 3986 encoding, as SigV4 wants it. */
@@ -62,7 +64,14 @@ function canonicalQuery(params: [string, string][]) {
 }
 
 function canonicalHeaders(req: IncomingMessage, signed: string[]) {
-  return signed.map((name) => `${name}:${String(req.headers[name] ?? '').trim().replace(/\s+/g, ' ')}\n`).join('');
+  return signed
+    .map(
+      (name) =>
+        `${name}:${String(req.headers[name] ?? '')
+          .trim()
+          .replace(/\s+/g, ' ')}\n`,
+    )
+    .join('');
 }
 
 const same = (a: string, b: string) =>
@@ -79,7 +88,9 @@ function verify(stand: S3StandIn, req: IncomingMessage, url: URL, body: Buffer):
     if (keyId !== stand.accessKeyId) return 'unknown access key';
     const amzDate = p.get('X-Amz-Date') ?? '';
     const expires = Number(p.get('X-Amz-Expires'));
-    const signedAt = Date.parse(amzDate.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, '$1-$2-$3T$4:$5:$6Z'));
+    const signedAt = Date.parse(
+      amzDate.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, '$1-$2-$3T$4:$5:$6Z'),
+    );
     if (!Number.isFinite(signedAt) || !Number.isInteger(expires)) return 'bad date or expiry';
     if (Date.now() > signedAt + expires * 1000) return 'Request has expired';
     const signed = (p.get('X-Amz-SignedHeaders') ?? '').split(';');
@@ -91,7 +102,12 @@ function verify(stand: S3StandIn, req: IncomingMessage, url: URL, body: Buffer):
       signed.join(';'),
       'UNSIGNED-PAYLOAD',
     ].join('\n');
-    const expected = signature(stand.secretAccessKey, { date: date!, region: region!, service: service! }, amzDate, canonical);
+    const expected = signature(
+      stand.secretAccessKey,
+      { date: date!, region: region!, service: service! },
+      amzDate,
+      canonical,
+    );
     return same(expected, p.get('X-Amz-Signature') ?? '') ? undefined : 'SignatureDoesNotMatch';
   }
   const auth = /^AWS4-HMAC-SHA256 Credential=([^,]+), ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]+)$/.exec(
@@ -103,11 +119,21 @@ function verify(stand: S3StandIn, req: IncomingMessage, url: URL, body: Buffer):
   const signed = auth[2]!.split(';');
   const payloadHash = String(req.headers['x-amz-content-sha256'] ?? '');
   if (payloadHash !== 'UNSIGNED-PAYLOAD' && payloadHash !== sha256(body)) return 'payload hash mismatch';
-  const canonical = [req.method, path, canonicalQuery(query), canonicalHeaders(req, signed), auth[2], payloadHash].join(
-    '\n',
-  );
+  const canonical = [
+    req.method,
+    path,
+    canonicalQuery(query),
+    canonicalHeaders(req, signed),
+    auth[2],
+    payloadHash,
+  ].join('\n');
   const amzDate = String(req.headers['x-amz-date'] ?? '');
-  const expected = signature(stand.secretAccessKey, { date: date!, region: region!, service: service! }, amzDate, canonical);
+  const expected = signature(
+    stand.secretAccessKey,
+    { date: date!, region: region!, service: service! },
+    amzDate,
+    canonical,
+  );
   return same(expected, auth[3]!) ? undefined : 'SignatureDoesNotMatch';
 }
 
@@ -138,7 +164,13 @@ function handle(stand: S3StandIn, req: IncomingMessage, res: ServerResponse, bod
   const url = new URL(req.url ?? '/', stand.endpoint);
   stand.requests.push(`${req.method} ${url.pathname}`);
   const problem = verify(stand, req, url, body);
-  if (problem) return xmlError(res, 403, problem === 'Request has expired' ? 'AccessDenied' : 'SignatureDoesNotMatch', problem);
+  if (problem)
+    return xmlError(
+      res,
+      403,
+      problem === 'Request has expired' ? 'AccessDenied' : 'SignatureDoesNotMatch',
+      problem,
+    );
   const prefix = `/${stand.bucket}/`;
   if (!url.pathname.startsWith(prefix)) return xmlError(res, 404, 'NoSuchBucket', 'no such bucket');
   const key = decodeURIComponent(url.pathname.slice(prefix.length));
@@ -162,7 +194,10 @@ function handle(stand: S3StandIn, req: IncomingMessage, res: ServerResponse, bod
         if (req.method === 'HEAD') return res.writeHead(404).end();
         return xmlError(res, 404, 'NoSuchKey', 'The specified key does not exist.');
       }
-      const headers: Record<string, string> = { 'content-type': object.contentType, 'accept-ranges': 'bytes' };
+      const headers: Record<string, string> = {
+        'content-type': object.contentType,
+        'accept-ranges': 'bytes',
+      };
       if (object.contentDisposition) headers['content-disposition'] = object.contentDisposition;
       const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
       if (range && req.method === 'GET') {

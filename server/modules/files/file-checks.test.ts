@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { contentDispositionFor, decideContentType, parseRange, sanitizeFileName, type Sniffed } from './file-checks.ts';
+import {
+  contentDispositionFor,
+  decideContentType,
+  parseRange,
+  sanitizeFileName,
+  type Sniffed,
+} from './file-checks.ts';
 
-const text = (content: string): Sniffed => ({ detected: undefined, isText: true, head: Buffer.from(content) });
+const text = (content: string): Sniffed => ({
+  detected: undefined,
+  isText: true,
+  head: Buffer.from(content),
+});
 const binary = (mime: string): Sniffed => ({ detected: mime, isText: false, head: Buffer.alloc(0) });
 
 describe('sanitizeFileName', () => {
@@ -71,7 +81,12 @@ describe('decideContentType', () => {
   });
 
   it('refuses markup posing as text', () => {
-    for (const markup of ['<!DOCTYPE html><p>x', '  <script>alert(1)</script>', '<svg onload=x>', '<?xml version="1.0"?>']) {
+    for (const markup of [
+      '<!DOCTYPE html><p>x',
+      '  <script>alert(1)</script>',
+      '<svg onload=x>',
+      '<?xml version="1.0"?>',
+    ]) {
       expect(decideContentType('lesson_resource', text(markup), 'notes.txt').ok, markup).toBe(false);
     }
   });

@@ -55,9 +55,7 @@ export interface Sniffed {
   head: Buffer;
 }
 
-export type TypeDecision =
-  | { ok: true; contentType: string; name: string }
-  | { ok: false; message: string };
+export type TypeDecision = { ok: true; contentType: string; name: string } | { ok: false; message: string };
 
 /** Markup that a browser would render if it ever sniffed the file: refused even as plain text. */
 const MARKUP = /^(?:\ufeff)?\s*<(?:!doctype\s+html|html|head|body|script|svg|\?xml|iframe)\b/i;
@@ -74,7 +72,10 @@ export function decideContentType(purpose: FilePurpose, sniffed: Sniffed, name: 
   if (sniffed.detected) {
     contentType = CANONICAL_TYPE[sniffed.detected] ?? sniffed.detected;
     if (!allowed.includes(contentType)) {
-      return { ok: false, message: `This file is ${contentType}, which is not accepted here (${describe(purpose)}).` };
+      return {
+        ok: false,
+        message: `This file is ${contentType}, which is not accepted here (${describe(purpose)}).`,
+      };
     }
   } else {
     const textType = TEXT_TYPES.find((type) => EXTENSIONS[type]!.includes(ext));
@@ -119,11 +120,15 @@ export function contentDispositionFor(purpose: FilePurpose, name: string): strin
 }
 
 function encodeRfc5987(value: string): string {
-  return encodeURIComponent(value).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return encodeURIComponent(value).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 }
 
 /** A parsed Range header: a satisfiable range, none (serve everything), or unsatisfiable (416). */
-export type RangeRequest = { kind: 'none' } | { kind: 'range'; start: number; end: number } | { kind: 'unsatisfiable' };
+export type RangeRequest =
+  { kind: 'none' } | { kind: 'range'; start: number; end: number } | { kind: 'unsatisfiable' };
 
 /**
  * Parses a single-range `Range: bytes=…` header against an object of `size` bytes (RFC 9110

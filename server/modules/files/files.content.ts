@@ -5,7 +5,8 @@ import { parseRange } from './file-checks.ts';
 import { storageKeyFor } from './files.service.ts';
 
 /** Nothing in a served file may run, load or frame anything, whatever a browser makes of it. */
-const CONTENT_SECURITY_POLICY = "default-src 'none'; media-src 'self'; img-src 'self'; style-src 'unsafe-inline'; sandbox";
+const CONTENT_SECURITY_POLICY =
+  "default-src 'none'; media-src 'self'; img-src 'self'; style-src 'unsafe-inline'; sandbox";
 
 const invalidLink = () =>
   new AppError('not_found', 'This file link is invalid or has expired; open the file again from its page.');
@@ -29,7 +30,10 @@ export async function serveLocalContent(
   if (!info) throw new AppError('not_found', 'No such file.');
   reply
     .header('accept-ranges', 'bytes')
-    .header('content-type', info.contentType.startsWith('text/') ? `${info.contentType}; charset=utf-8` : info.contentType)
+    .header(
+      'content-type',
+      info.contentType.startsWith('text/') ? `${info.contentType}; charset=utf-8` : info.contentType,
+    )
     .header('content-disposition', info.contentDisposition ?? 'inline')
     .header('content-security-policy', CONTENT_SECURITY_POLICY)
     .header('x-content-type-options', 'nosniff')
@@ -40,7 +44,10 @@ export async function serveLocalContent(
   const range = parseRange(link.range, info.size);
   if (range.kind === 'unsatisfiable') {
     reply.header('content-range', `bytes */${info.size}`);
-    throw new AppError('range_not_satisfiable', `The file has ${info.size} bytes; the requested range is outside it.`);
+    throw new AppError(
+      'range_not_satisfiable',
+      `The file has ${info.size} bytes; the requested range is outside it.`,
+    );
   }
   const found = await storage.get(key, range.kind === 'range' ? range : undefined);
   if (!found) throw new AppError('not_found', 'No such file.');

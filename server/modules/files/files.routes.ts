@@ -2,11 +2,23 @@ import fastifyMultipart from '@fastify/multipart';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorBodySchema } from '../../../contracts/errors.ts';
-import { courseFileListSchema, courseFileSchema, filePurposeSchema, type FilePurpose } from '../../../contracts/files.ts';
+import {
+  courseFileListSchema,
+  courseFileSchema,
+  filePurposeSchema,
+  type FilePurpose,
+} from '../../../contracts/files.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { LocalStorage } from '../../platform/storage/local.ts';
 import { serveLocalContent } from './files.content.ts';
-import { assertCanManageFiles, deleteFile, listFiles, signedFileUrl, uploadFile, type FilesDeps } from './files.service.ts';
+import {
+  assertCanManageFiles,
+  deleteFile,
+  listFiles,
+  signedFileUrl,
+  uploadFile,
+  type FilesDeps,
+} from './files.service.ts';
 
 const tags = ['files'];
 const signedIn = [{ bearerAuth: [] }];
@@ -34,11 +46,12 @@ export const filesRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags,
-        summary: 'Upload a file to a course (its managers): multipart fields `purpose`, `lessonId`, then `file`',
+        summary:
+          'Upload a file to a course (its managers): multipart fields `purpose`, `lessonId`, then `file`',
         description:
           'Fields must precede the file part. `purpose` is one of course_thumbnail, course_preview_video, ' +
           'lesson_video, lesson_resource (default lesson_resource). The type is detected from the content: ' +
-          '413 file_too_large over the purpose\'s limit, 415 file_type_not_allowed when the content is not ' +
+          "413 file_too_large over the purpose's limit, 415 file_type_not_allowed when the content is not " +
           'an accepted type (whatever the name says).',
         security: signedIn,
         consumes: ['multipart/form-data'],
@@ -59,12 +72,16 @@ export const filesRoutes: FastifyPluginAsyncZod = async (app) => {
           if (part.fieldname === 'purpose') {
             const parsed = filePurposeSchema.safeParse(value);
             if (!parsed.success) {
-              throw new AppError('validation_failed', `purpose must be one of ${filePurposeSchema.options.join(', ')}.`);
+              throw new AppError(
+                'validation_failed',
+                `purpose must be one of ${filePurposeSchema.options.join(', ')}.`,
+              );
             }
             purpose = parsed.data;
           } else if (part.fieldname === 'lessonId') {
             const parsed = z.uuid().safeParse(value);
-            if (!parsed.success) throw new AppError('validation_failed', 'lessonId must be a lesson id (UUID).');
+            if (!parsed.success)
+              throw new AppError('validation_failed', 'lessonId must be a lesson id (UUID).');
             lessonId = parsed.data;
           } else {
             throw new AppError('validation_failed', `${part.fieldname} is not an allowed field.`);
@@ -145,10 +162,14 @@ export const filesRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { sessionEntry: true },
       schema: {
         tags,
-        summary: "A file's bytes through a signed URL from GET /api/files/:id (local storage only), with Range",
+        summary:
+          "A file's bytes through a signed URL from GET /api/files/:id (local storage only), with Range",
         security: [],
         params: fileParams,
-        querystring: z.object({ expires: z.string().max(20).optional(), signature: z.string().max(100).optional() }),
+        querystring: z.object({
+          expires: z.string().max(20).optional(),
+          signature: z.string().max(100).optional(),
+        }),
         response: { 400: errorBodySchema, 404: errorBodySchema, 416: errorBodySchema },
       },
     },

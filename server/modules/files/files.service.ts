@@ -210,7 +210,13 @@ async function receive(stream: Readable, path: string, limit: number): Promise<R
     if (!tooLarge) throw error;
     stream.resume(); // let the multipart parser move past the rest of the part
   }
-  return { tooLarge, size, sha256: hash.digest('hex'), isText: isText && size > 0, head: Buffer.concat(heads) };
+  return {
+    tooLarge,
+    size,
+    sha256: hash.digest('hex'),
+    isText: isText && size > 0,
+    head: Buffer.concat(heads),
+  };
 }
 
 /** The course's files for its managers (404 for anyone else). */

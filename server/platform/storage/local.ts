@@ -5,7 +5,13 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { safeEqual } from '../auth.ts';
-import { assertSafeKey, type ByteRange, type ObjectStorage, type PutOptions, type StoredObjectInfo } from './storage.ts';
+import {
+  assertSafeKey,
+  type ByteRange,
+  type ObjectStorage,
+  type PutOptions,
+  type StoredObjectInfo,
+} from './storage.ts';
 
 export interface LocalStorageOptions {
   /** The directory that holds everything (DATA_DIR/files): objects/<key> and meta/<key>.json. */
@@ -30,7 +36,7 @@ export interface LocalStorage extends ObjectStorage {
 /** Local-disk storage under `root`. Writes go to a temporary file first, then rename into place. */
 export function createLocalStorage(options: LocalStorageOptions): LocalStorage {
   const root = resolve(options.root);
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => Date.now());
 
   /** The file for a key, proven to lie inside root (the key check already forbids `..`). */
   function pathOf(area: 'objects' | 'meta', key: string, suffix = ''): string {
@@ -51,7 +57,11 @@ export function createLocalStorage(options: LocalStorageOptions): LocalStorage {
         stat(pathOf('objects', key)),
       ]);
       const parsed = JSON.parse(meta) as { contentType: string; contentDisposition?: string };
-      return { size: stats.size, contentType: parsed.contentType, contentDisposition: parsed.contentDisposition };
+      return {
+        size: stats.size,
+        contentType: parsed.contentType,
+        contentDisposition: parsed.contentDisposition,
+      };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw error;
@@ -65,7 +75,10 @@ export function createLocalStorage(options: LocalStorageOptions): LocalStorage {
       const target = pathOf('objects', key);
       const metaPath = pathOf('meta', key, '.json');
       const tmpDir = join(root, 'tmp');
-      await Promise.all([mkdir(dirname(target), { recursive: true }), mkdir(dirname(metaPath), { recursive: true })]);
+      await Promise.all([
+        mkdir(dirname(target), { recursive: true }),
+        mkdir(dirname(metaPath), { recursive: true }),
+      ]);
       await mkdir(tmpDir, { recursive: true });
       const tmp = join(tmpDir, randomUUID());
       let written = 0;
@@ -92,7 +105,10 @@ export function createLocalStorage(options: LocalStorageOptions): LocalStorage {
     async get(key: string, range?: ByteRange) {
       const info = await readInfo(key);
       if (!info) return null;
-      const body = createReadStream(pathOf('objects', key), range ? { start: range.start, end: range.end } : {});
+      const body = createReadStream(
+        pathOf('objects', key),
+        range ? { start: range.start, end: range.end } : {},
+      );
       return { body, info };
     },
 

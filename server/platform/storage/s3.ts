@@ -8,7 +8,13 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Readable } from 'node:stream';
 import type { StorageConfig } from '../../config.ts';
-import { assertSafeKey, type ByteRange, type ObjectStorage, type PutOptions, type StoredObjectInfo } from './storage.ts';
+import {
+  assertSafeKey,
+  type ByteRange,
+  type ObjectStorage,
+  type PutOptions,
+  type StoredObjectInfo,
+} from './storage.ts';
 
 type S3Config = Extract<StorageConfig, { driver: 's3' }>;
 
@@ -31,17 +37,17 @@ function totalFromContentRange(contentRange: string | undefined): number | undef
  */
 export function createS3Storage(config: S3Config): ObjectStorage {
   const client = new S3Client({
-      region: config.region,
-      ...(config.endpoint ? { endpoint: config.endpoint } : {}),
-      forcePathStyle: config.forcePathStyle,
-      ...(config.accessKeyId && config.secretAccessKey
-        ? { credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey } }
-        : {}),
-      // Checksums only where S3 requires them: many S3-compatible stores refuse the newer
-      // aws-chunked uploads with trailing checksums that the SDK otherwise sends by default.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    region: config.region,
+    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+    forcePathStyle: config.forcePathStyle,
+    ...(config.accessKeyId && config.secretAccessKey
+      ? { credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey } }
+      : {}),
+    // Checksums only where S3 requires them: many S3-compatible stores refuse the newer
+    // aws-chunked uploads with trailing checksums that the SDK otherwise sends by default.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
   const Bucket = config.bucket;
 
   return {
