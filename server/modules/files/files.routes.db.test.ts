@@ -211,6 +211,20 @@ describe('POST /api/courses/:courseId/files', () => {
     expect(res.statusCode).toBe(413);
     expect(res.json().error).toMatchObject({ code: 'file_too_large', details: { limitBytes: 2000 } });
     expect(storedObjects()).toHaveLength(before);
+    expect(res.headers.connection).toBe('close'); // the rest of a refused upload is not read
+    // A declared length beyond every limit is refused before anything is read.
+    const huge = await app.inject({
+      method: 'POST',
+      url: `/api/courses/${published}/files`,
+      headers: {
+        ...(await bearer(users.owner)),
+        'content-type': 'multipart/form-data; boundary=x',
+        'content-length': String(2 ** 40),
+      },
+      payload: '--x--\r\n',
+    });
+    expect(huge.statusCode).toBe(413);
+    expect(huge.json().error.code).toBe('file_too_large');
     // The same bytes are fine as a resource (a larger limit): the limit is the purpose's.
     const asResource = await upload(
       published,

@@ -23,6 +23,8 @@ import {
 const tags = ['files'];
 const signedIn = [{ bearerAuth: [] }];
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema };
+/** Room for multipart boundaries, part headers and the small fields around the file. */
+const MULTIPART_OVERHEAD = 64 * 1024;
 const courseParams = z.object({ courseId: z.uuid() });
 const fileParams = z.object({ id: z.uuid() });
 
@@ -60,7 +62,16 @@ export const filesRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
+      // A refused upload may still be arriving: the connection closes after the answer instead of
+      // reading (up to gigabytes of) the rest. Uploads are rare enough to close after success too.
+      reply.header('connection', 'close');
       const { courseId } = request.params;
+      const declared = Number(request.headers['content-length']);
+      if (declared > largest + MULTIPART_OVERHEAD) {
+        throw new AppError('file_too_large', 'The file is larger than any upload accepts.', {
+          limitBytes: largest,
+        });
+      }
       await assertCanManageFiles(request, courseId);
       let purpose: FilePurpose = 'lesson_resource';
       let lessonId: string | null = null;
