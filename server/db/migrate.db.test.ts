@@ -26,7 +26,7 @@ describe('migrations', () => {
 
   it('applies a new migration once, and rolls back a failing one entirely', async () => {
     const files = readMigrations();
-    const next = String(files.length + 1).padStart(4, '0');
+    const next = String(Number(files.at(-1)!.version) + 1).padStart(4, '0');
     const good = {
       version: next,
       name: `${next}_probe`,
@@ -36,7 +36,7 @@ describe('migrations', () => {
     expect((await migrate(t.handle, { files: [...files, good] })).map((m) => m.name)).toEqual([good.name]);
     expect(await migrate(t.handle, { files: [...files, good] })).toEqual([]);
 
-    const after = String(files.length + 2).padStart(4, '0');
+    const after = String(Number(files.at(-1)!.version) + 2).padStart(4, '0');
     const bad = {
       version: after,
       name: `${after}_broken`,
@@ -52,7 +52,7 @@ describe('migrations', () => {
 
   it('two concurrent migrators do not both apply a migration', async () => {
     const files = readMigrations();
-    const next = String(files.length + 1).padStart(4, '0');
+    const next = String(Number(files.at(-1)!.version) + 1).padStart(4, '0');
     // A migration that fails if applied twice (CREATE TABLE without IF NOT EXISTS).
     const probe = {
       version: next,

@@ -1,11 +1,4 @@
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import type { StorageConfig } from '../../config.ts';
 import {
@@ -36,18 +29,34 @@ function totalFromContentRange(contentRange: string | undefined): number | undef
  * the store itself.
  */
 export function createS3Storage(config: S3Config): ObjectStorage {
-  const client = new S3Client({
-    region: config.region,
-    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
-    forcePathStyle: config.forcePathStyle,
-    ...(config.accessKeyId && config.secretAccessKey
-      ? { credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey } }
-      : {}),
-    // Checksums only where S3 requires them: many S3-compatible stores refuse the newer
-    // aws-chunked uploads with trailing checksums that the SDK otherwise sends by default.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  // The SDK takes seconds to import: loaded on first use, so servers on local disk (and every CLI
+  // command) never pay for it.
+  let loaded:
+    | Promise<{
+        sdk: typeof import('@aws-sdk/client-s3');
+        getSignedUrl: typeof import('@aws-sdk/s3-request-presigner').getSignedUrl;
+        client: S3Client;
+      }>
+    | undefined;
+  const load = () =>
+    (loaded ??= Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/s3-request-presigner')]).then(
+      ([sdk, presigner]) => ({
+        sdk,
+        getSignedUrl: presigner.getSignedUrl,
+        client: new sdk.S3Client({
+          region: config.region,
+          ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+          forcePathStyle: config.forcePathStyle,
+          ...(config.accessKeyId && config.secretAccessKey
+            ? { credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey } }
+            : {}),
+          // Checksums only where S3 requires them: many S3-compatible stores refuse the newer
+          // aws-chunked uploads with trailing checksums that the SDK otherwise sends by default.
+          requestChecksumCalculation: 'WHEN_REQUIRED',
+          responseChecksumValidation: 'WHEN_REQUIRED',
+        }),
+      }),
+    ));
   const Bucket = config.bucket;
 
   return {
@@ -55,8 +64,9 @@ export function createS3Storage(config: S3Config): ObjectStorage {
 
     async put(key: string, body: Readable, options: PutOptions) {
       assertSafeKey(key);
+      const { sdk, client } = await load();
       await client.send(
-        new PutObjectCommand({
+        new sdk.PutObjectCommand({
           Bucket,
           Key: key,
           Body: body,
@@ -69,9 +79,10 @@ export function createS3Storage(config: S3Config): ObjectStorage {
 
     async get(key: string, range?: ByteRange) {
       assertSafeKey(key);
+      const { sdk, client } = await load();
       try {
         const out = await client.send(
-          new GetObjectCommand({
+          new sdk.GetObjectCommand({
             Bucket,
             Key: key,
             ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}),
@@ -91,8 +102,9 @@ export function createS3Storage(config: S3Config): ObjectStorage {
 
     async head(key: string) {
       assertSafeKey(key);
+      const { sdk, client } = await load();
       try {
-        const out = await client.send(new HeadObjectCommand({ Bucket, Key: key }));
+        const out = await client.send(new sdk.HeadObjectCommand({ Bucket, Key: key }));
         return {
           size: out.ContentLength ?? 0,
           contentType: out.ContentType ?? 'application/octet-stream',
@@ -106,12 +118,14 @@ export function createS3Storage(config: S3Config): ObjectStorage {
 
     async delete(key: string) {
       assertSafeKey(key);
-      await client.send(new DeleteObjectCommand({ Bucket, Key: key }));
+      const { sdk, client } = await load();
+      await client.send(new sdk.DeleteObjectCommand({ Bucket, Key: key }));
     },
 
     async signedReadUrl(key: string, ttlSeconds: number) {
       assertSafeKey(key);
-      return getSignedUrl(client, new GetObjectCommand({ Bucket, Key: key }), { expiresIn: ttlSeconds });
+      const { sdk, client, getSignedUrl } = await load();
+      return getSignedUrl(client, new sdk.GetObjectCommand({ Bucket, Key: key }), { expiresIn: ttlSeconds });
     },
   };
 }
