@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { fileTypeFromFile } from 'file-type';
 import {
   fileUrl,
   PURPOSE_SIZE_CLASS,
@@ -104,6 +103,8 @@ export async function uploadFile(caller: Caller, deps: FilesDeps, upload: Upload
         { limitBytes: limit },
       );
     }
+    // Imported here, not at the top: only uploads need it, and every start would pay for it.
+    const { fileTypeFromFile } = await import('file-type');
     const sniffed: Sniffed = {
       detected: (await fileTypeFromFile(path))?.mime,
       isText: received.isText,
