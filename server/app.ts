@@ -25,6 +25,7 @@ import type { Db } from './db/session.ts';
 import { accountsRoutes } from './modules/accounts/accounts.routes.ts';
 import { coursesRoutes } from './modules/courses/courses.routes.ts';
 import { mailboxRoutes } from './modules/mailbox/mailbox.routes.ts';
+import { markdownRoutes } from './modules/markdown/markdown.routes.ts';
 import { authPlugin } from './platform/auth.ts';
 import { createBackground, type Background } from './platform/background.ts';
 import { AppError, installErrorHandlers, sendError } from './platform/errors.ts';
@@ -61,6 +62,7 @@ const modules: Array<{ prefix: string; routes: FastifyPluginAsyncZod | FastifyPl
   { prefix: '/api', routes: coursesRoutes },
   { prefix: '/api', routes: mailboxRoutes },
   { prefix: '/api', routes: accountsRoutes },
+  { prefix: '/api', routes: markdownRoutes },
 ];
 
 export interface AppDeps {
