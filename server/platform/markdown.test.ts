@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { isSafeUrl, LINK_REL, renderMarkdown, sanitizeRenderedHtml } from './markdown.ts';
+import {
+  isSafeUrl,
+  LINK_REL,
+  markdownToText,
+  renderMarkdown,
+  renderMarkdownCached,
+  sanitizeRenderedHtml,
+} from './markdown.ts';
 
 /**
  * Nothing executable or styling-capable may survive either layer. Checked on the real tags only:
@@ -175,5 +182,22 @@ describe('isSafeUrl', () => {
     ['weird:thing', false],
   ])('%j → %s', (url, safe) => {
     expect(isSafeUrl(url)).toBe(safe);
+  });
+});
+
+describe('renderMarkdownCached', () => {
+  it('renders exactly as renderMarkdown, and again from the cache', () => {
+    const source = `# Cached ${Math.random()}\n\n[x](javascript:alert(1)) *y*`;
+    const first = renderMarkdownCached(source);
+    expect(first).toBe(renderMarkdown(source));
+    expect(renderMarkdownCached(source)).toBe(first);
+  });
+});
+
+describe('markdownToText', () => {
+  it('keeps the words, drops markup and link targets, decodes entities', () => {
+    expect(markdownToText('# Learn *Rust* & [Go](https://go.dev)\n\nFast &amp; `safe` <b>code</b>.')).toBe(
+      'Learn Rust & Go Fast & safe <b>code</b>.',
+    );
   });
 });

@@ -120,3 +120,54 @@ export function renderMarkdown(source: string): string {
 export function sanitizeRenderedHtml(html: string): string {
   return sanitizeHtml(html, SANITIZE_OPTIONS);
 }
+
+/** How many characters (sources plus HTML) the render cache may hold: a few tens of MB at most. */
+const CACHE_BUDGET_CHARS = 8_000_000;
+const cache = new Map<string, string>();
+let cachedChars = 0;
+
+/**
+ * renderMarkdown with a per-process LRU cache keyed by the source text. Pages render the same
+ * descriptions and articles on every visit, and a long article costs up to a second of CPU; the
+ * key is the text itself, so an edit is a new entry and nothing is ever stale.
+ */
+export function renderMarkdownCached(source: string): string {
+  const hit = cache.get(source);
+  if (hit !== undefined) {
+    // Re-insert: Map keeps insertion order, so the first key is always the least recently used.
+    cache.delete(source);
+    cache.set(source, hit);
+    return hit;
+  }
+  const html = renderMarkdown(source);
+  const size = source.length + html.length;
+  if (size > CACHE_BUDGET_CHARS / 4) return html;
+  cache.set(source, html);
+  cachedChars += size;
+  for (const [key, value] of cache) {
+    if (cachedChars <= CACHE_BUDGET_CHARS) break;
+    cache.delete(key);
+    cachedChars -= key.length + value.length;
+  }
+  return html;
+}
+
+/**
+ * The plain text of Markdown (meta descriptions, share cards): what a reader would read, entities
+ * decoded, markup and link targets gone. The result is text, not HTML: escape it where it goes.
+ */
+export function markdownToText(source: string): string {
+  const parts: string[] = [];
+  for (const token of md.parse(source, {})) {
+    if (token.type === 'inline') {
+      for (const child of token.children ?? []) {
+        if (child.type === 'text' || child.type === 'code_inline') parts.push(child.content);
+        else if (child.type === 'softbreak' || child.type === 'hardbreak') parts.push(' ');
+      }
+    } else if (token.type === 'fence' || token.type === 'code_block') {
+      parts.push(token.content);
+    }
+    parts.push(' ');
+  }
+  return parts.join('').replace(/\s+/g, ' ').trim();
+}
