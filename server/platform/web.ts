@@ -61,9 +61,9 @@ export function withPageMeta(indexHtml: string, meta: PageMeta): string {
     `<meta name="twitter:card" content="${meta.imageUrl ? 'summary_large_image' : 'summary'}" />`,
   ];
   return indexHtml
-    .replace(/<title>[\s\S]*?<\/title>\s*/i, '')
-    .replace(/<meta\s+name="description"[^>]*>\s*/i, '')
-    .replace(/<\/head>/i, `  ${tags.join('\n    ')}\n  </head>`);
+    .replace(/\s*<title>[\s\S]*?<\/title>/i, '')
+    .replace(/\s*<meta\s+name="description"[^>]*>/i, '')
+    .replace(/\s*<\/head>/i, `\n    ${tags.join('\n    ')}\n  </head>`);
 }
 
 const YEAR_SECONDS = 365 * 24 * 60 * 60;
