@@ -71,13 +71,15 @@ const YEAR_SECONDS = 365 * 24 * 60 * 60;
 /**
  * The content security policy of the app's pages: only our own scripts and styles, API calls to
  * ourselves, no plugins, no framing. Images may come from https (avatars and thumbnails are URLs
- * people give); the mailbox shows emails in sandboxed `srcdoc` frames, which inherit this policy.
+ * people give), and so may lesson videos (a video lesson is an upload or a URL the author gives);
+ * the mailbox shows emails in sandboxed `srcdoc` frames, which inherit this policy.
  */
 const CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' https: data:",
+  "media-src 'self' https:",
   "font-src 'self'",
   "connect-src 'self'",
   "frame-src 'self'",

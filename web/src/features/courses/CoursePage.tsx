@@ -22,6 +22,7 @@ import {
 import { RatingText, Thumbnail } from './CatalogPage.tsx';
 import { useCoursePage, useEnrolFree } from './courses.api.ts';
 import { LessonPlayerDialog } from './LessonPlayerDialog.tsx';
+import { LockIcon } from './LockIcon.tsx';
 import { ReviewsPanel } from './ReviewsPanel.tsx';
 import './course-page.css';
 
@@ -326,10 +327,7 @@ function SectionView({
                 </button>
               ) : (
                 <span className="lesson-title">
-                  <span className="lock" aria-hidden="true">
-                    🔒
-                  </span>{' '}
-                  {lesson.title}
+                  <LockIcon /> {lesson.title}
                   <span className="lesson-lock-note">
                     <span className="visually-hidden">: locked. </span>Enrol to unlock
                   </span>

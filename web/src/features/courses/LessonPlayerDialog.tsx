@@ -4,6 +4,7 @@ import { ErrorState, LoadingState } from '../../components/Feedback.tsx';
 import { isApiError } from '../../lib/api.ts';
 import { formatBytes } from './format-bytes.ts';
 import { useLessonContent } from './courses.api.ts';
+import { LockIcon } from './LockIcon.tsx';
 
 /**
  * A lesson played in a modal <dialog>: the browser traps focus, Escape closes it, and focus returns
@@ -56,7 +57,7 @@ export function LessonPlayerDialog({
       ) : query.isError ? (
         isApiError(query.error, 'not_found') ? (
           <p className="player-locked">
-            <span aria-hidden="true">🔒 </span>This lesson is locked. Enrol in the course to unlock it.
+            <LockIcon /> This lesson is locked. Enrol in the course to unlock it.
           </p>
         ) : (
           <ErrorState
