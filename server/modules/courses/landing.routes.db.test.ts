@@ -206,6 +206,26 @@ describe('reviews', () => {
     expect((await request('PUT', `${base}/mine`, reviewer, { rating: 3 })).statusCode).toBe(404);
   });
 
+  it('refuses an edit once the enrolment has expired, but still lets the author delete the review', async () => {
+    const { course, reviewer } = await freshCourse();
+    const base = `/api/courses/${course.id}/reviews`;
+    expect((await request('POST', base, reviewer, { rating: 3 })).statusCode).toBe(201);
+    await db.asSystem((tx) =>
+      tx
+        .updateTable('enrollments')
+        .set({ expiresAt: new Date(Date.now() - 60_000) })
+        .where('courseId', '=', course.id)
+        .where('userId', '=', reviewer.id)
+        .execute(),
+    );
+    const edit = await request('PUT', `${base}/mine`, reviewer, { rating: 1 });
+    expect(edit.statusCode).toBe(403);
+    expect(edit.json().error.code).toBe('forbidden');
+    expect(await rating(course)).toMatchObject({ average: 3, count: 1 });
+    expect((await request('DELETE', `${base}/mine`, reviewer)).statusCode).toBe(204);
+    expect(await rating(course)).toMatchObject({ average: 0, count: 0 });
+  });
+
   it('validates ratings on edit', async () => {
     const { course, reviewer } = await freshCourse();
     await request('POST', `/api/courses/${course.id}/reviews`, reviewer, { rating: 3 });
@@ -312,6 +332,22 @@ describe('share tags on /courses/:slug', () => {
     );
     expect(html).toContain(`<meta name="twitter:card" content="summary" />`);
     expect(html).not.toContain('og:image');
+  });
+
+  it('makes a same-site thumbnail absolute and drops one that is not http(s)', async () => {
+    const course = await buildCourse(db, owner);
+    const setThumbnail = (thumbnailUrl: string) =>
+      db.asSystem((tx) =>
+        tx.updateTable('courses').set({ thumbnailUrl }).where('id', '=', course.id).execute(),
+      );
+    await setThumbnail('/api/files/8f7c0c57-5a8e-4d3f-9a51-3c2f1f0b6d2e');
+    expect((await get(`/courses/${course.slug}`)).body).toContain(
+      `<meta property="og:image" content="${PUBLIC_URL}/api/files/8f7c0c57-5a8e-4d3f-9a51-3c2f1f0b6d2e" />`,
+    );
+    await setThumbnail('javascript:alert(1)');
+    const html = (await get(`/courses/${course.slug}`)).body;
+    expect(html).not.toContain('og:image');
+    expect(html).not.toContain('javascript:');
   });
 
   it('serves the generic page for unpublished, unknown and malformed course paths', async () => {
