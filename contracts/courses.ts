@@ -52,6 +52,34 @@ export const lessonOutlineSchema = z.object({
 });
 export type LessonOutline = z.infer<typeof lessonOutlineSchema>;
 
+/** A resource of a lesson as a player offers it: only http(s) or same-site URLs reach the client. */
+export const lessonResourceSchema = z.object({
+  name: z.string(),
+  url: z.string(),
+  size: z.number().int().nullable(),
+  type: z.string().nullable(),
+});
+export type LessonResource = z.infer<typeof lessonResourceSchema>;
+
+/**
+ * A lesson with its playable content: free previews of published courses for everyone, any
+ * lesson for enrolled learners, owners and admins (private.lesson_content decides).
+ */
+export const lessonContentSchema = lessonOutlineSchema
+  .extend({
+    courseId: z.uuid(),
+    sectionId: z.uuid(),
+    /** http(s) or a same-site path such as /api/files/<id>; null when the lesson has no video. */
+    videoUrl: z.string().nullable(),
+    /** The article (or a video's notes) rendered to sanitised HTML; null when there is none. */
+    articleHtml: z.string().nullable(),
+    resources: z.array(lessonResourceSchema),
+  })
+  .meta({ id: 'LessonContent' });
+export type LessonContent = z.infer<typeof lessonContentSchema>;
+
+export const lessonContentParamsSchema = z.object({ slug: courseSlugSchema, lessonId: z.uuid() });
+
 export const sectionOutlineSchema = z.object({
   id: z.uuid(),
   title: z.string(),
@@ -104,7 +132,10 @@ export const coursePageSchema = z
     slug: z.string(),
     title: z.string(),
     subtitle: z.string().nullable(),
+    /** Markdown, as the author wrote it. */
     description: z.string(),
+    /** The description rendered to sanitised HTML (server/platform/markdown.ts): safe to insert. */
+    descriptionHtml: z.string(),
     thumbnailUrl: z.string().nullable(),
     previewVideoUrl: z.string().nullable(),
     category: z.string(),

@@ -27,7 +27,10 @@ import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
 import { authoringRoutes } from './modules/authoring/authoring.routes.ts';
 import { coursesRoutes } from './modules/courses/courses.routes.ts';
 import { fileContentPath, filesRoutes } from './modules/files/files.routes.ts';
+import { landingRoutes } from './modules/courses/landing.routes.ts';
+import { findPageMeta } from './modules/courses/landing.service.ts';
 import { mailboxRoutes } from './modules/mailbox/mailbox.routes.ts';
+import { markdownRoutes } from './modules/markdown/markdown.routes.ts';
 import { authPlugin } from './platform/auth.ts';
 import { createBackground, type Background } from './platform/background.ts';
 import { AppError, installErrorHandlers, sendError } from './platform/errors.ts';
@@ -66,10 +69,12 @@ declare module 'fastify' {
 const modules: Array<{ prefix: string; routes: FastifyPluginAsyncZod | FastifyPluginAsync }> = [
   { prefix: '/api', routes: catalogRoutes },
   { prefix: '/api', routes: coursesRoutes },
+  { prefix: '/api', routes: landingRoutes },
   { prefix: '/api', routes: authoringRoutes },
   { prefix: '/api', routes: mailboxRoutes },
   { prefix: '/api', routes: accountsRoutes },
   { prefix: '/api', routes: filesRoutes },
+  { prefix: '/api', routes: markdownRoutes },
 ];
 
 export interface AppDeps {
@@ -81,6 +86,8 @@ export interface AppDeps {
   mailer?: Mailer;
   /** Defaults to argon2id at the configured cost (ARGON2_MEMORY_KIB / ARGON2_TIME_COST). */
   hasher?: PasswordHasher;
+  /** The built web app to serve; defaults to web/dist (tests point it at a fixture). */
+  webRoot?: string;
   /** The clock of calendar rules (the sign-up age check); tests pin it. Defaults to the real time. */
   now?: () => Date;
   /** Defaults to createStorage from the config: DATA_DIR/files, or S3 with STORAGE_DRIVER=s3. */
@@ -189,7 +196,11 @@ export function buildApp(deps: AppDeps): App {
 
   app.register(systemRoutes, { db });
   for (const module of modules) app.register(module.routes, { prefix: module.prefix });
-  app.register(webPlugin); // the web app (web/dist) and its client routes; never /api/*
+  // The web app (web/dist) and its client routes, never /api/*; course pages carry share tags.
+  app.register(webPlugin, {
+    root: deps.webRoot,
+    pageMeta: (path) => findPageMeta(db, config.publicUrl, path),
+  });
 
   return app;
 }

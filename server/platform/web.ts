@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
@@ -9,9 +9,61 @@ import { AppError } from './errors.ts';
 /** Where `vite build` writes the web app (web/vite.config.ts). */
 export const WEB_DIST_DIR = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
+/** What a client route tells link previews (Open Graph, Twitter) and search engines. */
+export interface PageMeta {
+  title: string;
+  description: string;
+  /** Absolute URL of the page: og:url and the canonical link. */
+  url: string;
+  /** Absolute URL of the share image, or null. */
+  imageUrl: string | null;
+}
+
 export interface WebOptions {
   /** The built app; defaults to web/dist. */
-  root?: string;
+  root?: string | undefined;
+  /**
+   * The share tags of a client route (e.g. a course's landing page), or null for the generic page.
+   * Runs on every page load of the app: it must be one cheap query at most, and read as anon.
+   */
+  pageMeta?: ((path: string) => Promise<PageMeta | null>) | undefined;
+}
+
+/** The app's own name, after every page title (web/src/components/Page.tsx does the same). */
+const SITE_NAME = 'UsefulWriter';
+
+function escapeHtml(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+/**
+ * index.html with the page's own title, description, canonical link and Open Graph / Twitter
+ * tags in place of the generic title and description. Every value is escaped: they are authors' text.
+ */
+export function withPageMeta(indexHtml: string, meta: PageMeta): string {
+  const e = escapeHtml;
+  const title = `${meta.title} · ${SITE_NAME}`;
+  const tags = [
+    `<title>${e(title)}</title>`,
+    `<meta name="description" content="${e(meta.description)}" />`,
+    `<link rel="canonical" href="${e(meta.url)}" />`,
+    `<meta property="og:type" content="website" />`,
+    `<meta property="og:site_name" content="${SITE_NAME}" />`,
+    `<meta property="og:title" content="${e(meta.title)}" />`,
+    `<meta property="og:description" content="${e(meta.description)}" />`,
+    `<meta property="og:url" content="${e(meta.url)}" />`,
+    ...(meta.imageUrl ? [`<meta property="og:image" content="${e(meta.imageUrl)}" />`] : []),
+    `<meta name="twitter:card" content="${meta.imageUrl ? 'summary_large_image' : 'summary'}" />`,
+  ];
+  return indexHtml
+    .replace(/\s*<title>[\s\S]*?<\/title>/i, '')
+    .replace(/\s*<meta\s+name="description"[^>]*>/i, '')
+    .replace(/\s*<\/head>/i, `\n    ${tags.join('\n    ')}\n  </head>`);
 }
 
 const YEAR_SECONDS = 365 * 24 * 60 * 60;
@@ -19,13 +71,15 @@ const YEAR_SECONDS = 365 * 24 * 60 * 60;
 /**
  * The content security policy of the app's pages: only our own scripts and styles, API calls to
  * ourselves, no plugins, no framing. Images may come from https (avatars and thumbnails are URLs
- * people give); the mailbox shows emails in sandboxed `srcdoc` frames, which inherit this policy.
+ * people give), and so may lesson videos (a video lesson is an upload or a URL the author gives);
+ * the mailbox shows emails in sandboxed `srcdoc` frames, which inherit this policy.
  */
 const CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' https: data:",
+  "media-src 'self' https:",
   "font-src 'self'",
   "connect-src 'self'",
   "frame-src 'self'",
@@ -51,7 +105,15 @@ export const webPlugin = fp<WebOptions>(
 
     await app.register(fastifyStatic, { root, serve: false, index: false });
 
-    const sendIndex = (reply: FastifyReply) => {
+    // index.html changes only when the app is rebuilt: keep it in memory, re-read when its mtime moves.
+    let cachedIndex: { mtimeMs: number; html: string } | null = null;
+    const readIndex = (): string => {
+      const { mtimeMs } = statSync(indexPath);
+      if (cachedIndex?.mtimeMs !== mtimeMs) cachedIndex = { mtimeMs, html: readFileSync(indexPath, 'utf8') };
+      return cachedIndex.html;
+    };
+
+    const sendIndex = (reply: FastifyReply, meta: PageMeta | null = null) => {
       if (!existsSync(indexPath)) {
         return reply
           .code(503)
@@ -61,10 +123,23 @@ export const webPlugin = fp<WebOptions>(
             'The web app is not built yet. Run `npm run build:web` (or `npm start`, which builds it) and reload.',
           );
       }
-      return reply
-        .header('content-security-policy', CSP)
-        .header('cache-control', 'no-cache')
-        .sendFile('index.html', root, { cacheControl: false });
+      reply.header('content-security-policy', CSP).header('cache-control', 'no-cache');
+      if (meta) return reply.type('text/html; charset=utf-8').send(withPageMeta(readIndex(), meta));
+      return reply.sendFile('index.html', root, { cacheControl: false });
+    };
+
+    const findMeta = async (path: string): Promise<PageMeta | null> => {
+      if (!options.pageMeta || !existsSync(indexPath)) return null;
+      try {
+        return await options.pageMeta(path);
+      } catch (error) {
+        // Share tags are a nicety: without the database the app itself must still load.
+        app.log.warn(
+          { err: error, path: path.slice(0, 200) },
+          'page meta lookup failed; serving the generic page',
+        );
+        return null;
+      }
     };
 
     app.get('/*', { schema: { hide: true } }, async (request, reply) => {
@@ -82,7 +157,7 @@ export const webPlugin = fp<WebOptions>(
       }
       // A missing file (a stale hashed asset, /robots.txt) is a 404, not the app.
       if (extname(path) !== '') throw new AppError('not_found', `No file at ${path.slice(0, 200)}.`);
-      return sendIndex(reply);
+      return sendIndex(reply, await findMeta(path));
     });
   },
   { name: 'usefulwriter-web', fastify: '5.x' },

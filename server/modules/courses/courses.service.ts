@@ -8,6 +8,7 @@ import {
 import type { Db, SessionUser } from '../../db/session.ts';
 import { requestDbFor, type RequestDb } from '../../platform/auth.ts';
 import { AppError, findPgError } from '../../platform/errors.ts';
+import { renderMarkdownCached } from '../../platform/markdown.ts';
 import {
   callerIsEnrolled,
   compiledCoursePageQuery,
@@ -95,6 +96,7 @@ export function coursePageFromRow(row: CoursePageRow, isSignedIn: boolean): Cour
     title: row.title,
     subtitle: row.subtitle,
     description: row.description,
+    descriptionHtml: renderMarkdownCached(row.description),
     thumbnailUrl: row.thumbnailUrl,
     previewVideoUrl: row.previewVideoUrl,
     category: row.category,

@@ -1,8 +1,13 @@
+import { useState } from 'react';
 import { Link, useParams } from 'react-router';
-import type { CoursePage as CoursePageData, Review, SectionOutline } from '../../../../contracts/courses.ts';
-import { ButtonLink } from '../../components/Button.tsx';
+import type {
+  CoursePage as CoursePageData,
+  LessonOutline,
+  SectionOutline,
+} from '../../../../contracts/courses.ts';
+import { Button, ButtonLink } from '../../components/Button.tsx';
 import { Avatar } from '../../components/Avatar.tsx';
-import { EmptyState, ErrorState, LoadingState } from '../../components/Feedback.tsx';
+import { EmptyState, ErrorAlert, ErrorState, LoadingState } from '../../components/Feedback.tsx';
 import { Card, useDocumentTitle } from '../../components/Page.tsx';
 import { isApiError } from '../../lib/api.ts';
 import {
@@ -12,11 +17,14 @@ import {
   formatDate,
   formatMinutes,
   formatPrice,
-  formatRating,
   formatSeconds,
 } from '../../lib/format.ts';
-import { RatingText, Thumbnail } from './CatalogPage.tsx';
-import { useCoursePage } from './courses.api.ts';
+import { RatingText, Thumbnail } from '../../components/CourseVisuals.tsx';
+import { useCoursePage, useEnrolFree } from './courses.api.ts';
+import { LessonPlayerDialog } from './LessonPlayerDialog.tsx';
+import { LockIcon } from './LockIcon.tsx';
+import { ReviewsPanel } from './ReviewsPanel.tsx';
+import './course-page.css';
 
 const CONTENT_TYPE_LABELS: Record<string, string> = {
   video: 'Video',
@@ -55,8 +63,24 @@ export function CoursePage() {
   return <CourseView course={query.data} />;
 }
 
+/** Whether the viewer may open every lesson (enrolled learners and those who manage the course). */
+function hasFullAccess(course: CoursePageData): boolean {
+  return course.viewer.isOwner || course.viewer.enrollment !== null;
+}
+
+/** Where "Continue" takes an enrolled learner: the last lesson opened, else the first not completed. */
+function nextLesson(course: CoursePageData): LessonOutline | undefined {
+  const lessons = course.sections.flatMap((s) => s.lessons);
+  const enrollment = course.viewer.enrollment;
+  const last = lessons.find((l) => l.id === enrollment?.lastLessonId);
+  const done = new Set(enrollment?.completedLessonIds ?? []);
+  return last ?? lessons.find((l) => !done.has(l.id)) ?? lessons[0];
+}
+
 function CourseView({ course }: { course: CoursePageData }) {
   const previews = course.sections.reduce((n, s) => n + s.lessons.filter((l) => l.isPreview).length, 0);
+  const [playing, setPlaying] = useState<LessonOutline | null>(null);
+  const fullAccess = hasFullAccess(course);
   return (
     <article className="course-page">
       <header className="course-hero">
@@ -85,7 +109,7 @@ function CourseView({ course }: { course: CoursePageData }) {
           <Thumbnail url={course.thumbnailUrl} title={course.title} />
           <div className="course-buy-body">
             <p className="price">{formatPrice(course.priceCents, course.accessType)}</p>
-            <EnrolmentBox course={course} />
+            <EnrolmentBox course={course} onContinue={setPlaying} />
             <ul className="facts">
               <li>{formatCount(course.lessonCount, 'lesson', 'lessons')}</li>
               <li>{formatMinutes(course.totalDurationMinutes)} in total</li>
@@ -107,7 +131,7 @@ function CourseView({ course }: { course: CoursePageData }) {
             {course.instructor.bio && <p>{course.instructor.bio}</p>}
           </Card>
         )}
-        <RatingSummary course={course} />
+        <ReviewsPanel course={course} />
       </aside>
 
       <div className="course-main">
@@ -133,16 +157,21 @@ function CourseView({ course }: { course: CoursePageData }) {
             <EmptyState title="No lessons yet" />
           ) : (
             course.sections.map((section, index) => (
-              <SectionView key={section.id} section={section} defaultOpen={index === 0} />
+              <SectionView
+                key={section.id}
+                section={section}
+                defaultOpen={index === 0}
+                fullAccess={fullAccess}
+                onPlay={setPlaying}
+              />
             ))
           )}
         </section>
 
         <section aria-labelledby="about-title">
           <h2 id="about-title">About this course</h2>
-          {course.description.split(/\n{2,}/).map((paragraph, index) => (
-            <p key={index}>{paragraph}</p>
-          ))}
+          {/* Rendered from Markdown and sanitised on the server (server/platform/markdown.ts). */}
+          <div className="prose" dangerouslySetInnerHTML={{ __html: course.descriptionHtml }} />
           {course.prerequisites.length > 0 && (
             <>
               <h3>Before you start</h3>
@@ -161,18 +190,47 @@ function CourseView({ course }: { course: CoursePageData }) {
           )}
         </section>
       </div>
+      <LessonPlayerDialog
+        slug={course.slug}
+        lessonId={playing?.id ?? null}
+        lessonTitle={playing?.title ?? ''}
+        onClose={() => setPlaying(null)}
+      />
     </article>
   );
 }
 
-function EnrolmentBox({ course }: { course: CoursePageData }) {
+/**
+ * The buy box's action: free courses enrol here; paid ones name their price (checkout comes with
+ * payments); subscription ones say so; enrolled learners continue; owners edit.
+ */
+function EnrolmentBox({
+  course,
+  onContinue,
+}: {
+  course: CoursePageData;
+  onContinue: (lesson: LessonOutline) => void;
+}) {
   const { viewer } = course;
-  if (viewer.isOwner) return <p className="muted">You teach this course.</p>;
+  const enrol = useEnrolFree(course.slug, course.id);
+  if (viewer.isOwner) {
+    return (
+      <div className="enrol-box">
+        <p className="muted">You teach this course.</p>
+        <ButtonLink to={`/author/courses/${course.id}`} className="btn-block">
+          Edit course
+        </ButtonLink>
+      </div>
+    );
+  }
   if (viewer.enrollment) {
     const e = viewer.enrollment;
+    const next = nextLesson(course);
     return (
-      <div>
-        <p>You are enrolled.</p>
+      <div className="enrol-box">
+        <p className="badge badge-success">
+          <span aria-hidden="true">✓ </span>Enrolled
+        </p>
         <div
           className="progress"
           role="progressbar"
@@ -186,6 +244,31 @@ function EnrolmentBox({ course }: { course: CoursePageData }) {
         <p className="muted">
           {e.completedLessons} of {e.totalLessons} lessons done ({e.progressPercentage}%)
         </p>
+        {next && (
+          <Button className="btn-block" onClick={() => onContinue(next)}>
+            Continue
+          </Button>
+        )}
+      </div>
+    );
+  }
+  if (course.accessType === 'paid') {
+    return (
+      <div className="enrol-box">
+        <Button className="btn-block" disabled aria-describedby="checkout-note">
+          Buy for {formatPrice(course.priceCents, course.accessType)}
+        </Button>
+        <p id="checkout-note" className="muted small">
+          Checkout is not available yet: paid courses cannot be bought on this site for now.
+        </p>
+      </div>
+    );
+  }
+  if (course.accessType === 'subscription') {
+    return (
+      <div className="enrol-box">
+        <p className="included">Included with a subscription</p>
+        <p className="muted small">Subscribers enrol here once subscriptions open.</p>
       </div>
     );
   }
@@ -196,10 +279,27 @@ function EnrolmentBox({ course }: { course: CoursePageData }) {
       </ButtonLink>
     );
   }
-  return <p className="muted">Enrolment opens here soon.</p>;
+  return (
+    <div className="enrol-box">
+      <Button className="btn-block" busy={enrol.isPending} onClick={() => enrol.mutate()}>
+        Enrol for free
+      </Button>
+      {enrol.isError && <ErrorAlert error={enrol.error} title="You could not be enrolled" />}
+    </div>
+  );
 }
 
-function SectionView({ section, defaultOpen }: { section: SectionOutline; defaultOpen: boolean }) {
+function SectionView({
+  section,
+  defaultOpen,
+  fullAccess,
+  onPlay,
+}: {
+  section: SectionOutline;
+  defaultOpen: boolean;
+  fullAccess: boolean;
+  onPlay: (lesson: LessonOutline) => void;
+}) {
   return (
     <details className="section" open={defaultOpen}>
       <summary>
@@ -211,90 +311,39 @@ function SectionView({ section, defaultOpen }: { section: SectionOutline; defaul
       </summary>
       {section.description && <p className="section-description">{section.description}</p>}
       <ol className="lessons">
-        {section.lessons.map((lesson) => (
-          <li key={lesson.id} className="lesson">
-            <span className="lesson-type">
-              {CONTENT_TYPE_LABELS[lesson.contentType] ?? lesson.contentType}
-            </span>
-            <span className="lesson-title">{lesson.title}</span>
-            {lesson.isPreview && <span className="badge badge-preview">Preview</span>}
-            {lesson.durationSeconds !== null && (
-              <span className="lesson-duration">
-                <span aria-hidden="true">{formatSeconds(lesson.durationSeconds)}</span>
-                <span className="visually-hidden">{describeSeconds(lesson.durationSeconds)}</span>
+        {section.lessons.map((lesson) => {
+          const playable = fullAccess || lesson.isPreview;
+          return (
+            <li key={lesson.id} className={playable ? 'lesson' : 'lesson lesson-locked'}>
+              <span className="lesson-type">
+                {CONTENT_TYPE_LABELS[lesson.contentType] ?? lesson.contentType}
               </span>
-            )}
-          </li>
-        ))}
+              {playable ? (
+                <button type="button" className="lesson-title lesson-open" onClick={() => onPlay(lesson)}>
+                  {lesson.title}
+                  <span className="visually-hidden">
+                    {lesson.isPreview && !fullAccess ? ': play the free preview' : ': open the lesson'}
+                  </span>
+                </button>
+              ) : (
+                <span className="lesson-title">
+                  <LockIcon /> {lesson.title}
+                  <span className="lesson-lock-note">
+                    <span className="visually-hidden">: locked. </span>Enrol to unlock
+                  </span>
+                </span>
+              )}
+              {lesson.isPreview && <span className="badge badge-preview">Preview</span>}
+              {lesson.durationSeconds !== null && (
+                <span className="lesson-duration">
+                  <span aria-hidden="true">{formatSeconds(lesson.durationSeconds)}</span>
+                  <span className="visually-hidden">{describeSeconds(lesson.durationSeconds)}</span>
+                </span>
+              )}
+            </li>
+          );
+        })}
       </ol>
     </details>
-  );
-}
-
-function RatingSummary({ course }: { course: CoursePageData }) {
-  const { rating } = course;
-  return (
-    <Card className="reviews">
-      <h2>Reviews</h2>
-      {rating.count === 0 ? (
-        <p className="muted">No reviews yet.</p>
-      ) : (
-        <>
-          <p className="rating-big">
-            <span className="rating-number">{formatRating(rating.average)}</span>
-            <span className="muted"> out of 5 · {formatCount(rating.count, 'review', 'reviews')}</span>
-          </p>
-          <ul className="distribution" aria-label="Ratings by stars">
-            {[5, 4, 3, 2, 1].map((stars) => {
-              const count = rating.distribution[stars - 1] ?? 0;
-              const percent = rating.count ? Math.round((count / rating.count) * 100) : 0;
-              return (
-                <li key={stars}>
-                  <span className="distribution-label">{stars} ★</span>
-                  <span className="bar" aria-hidden="true">
-                    <span style={{ width: `${percent}%` }} />
-                  </span>
-                  <span className="distribution-count">
-                    {count}
-                    <span className="visually-hidden">
-                      {' '}
-                      {count === 1 ? 'review gives' : 'reviews give'} {stars} {stars === 1 ? 'star' : 'stars'}
-                    </span>
-                  </span>
-                </li>
-              );
-            })}
-          </ul>
-        </>
-      )}
-      {course.latestReviews.length > 0 && (
-        <ul className="review-list" aria-label="Latest reviews">
-          {course.latestReviews.map((review) => (
-            <ReviewView key={review.id} review={review} />
-          ))}
-        </ul>
-      )}
-    </Card>
-  );
-}
-
-function ReviewView({ review }: { review: Review }) {
-  const name = review.reviewer?.displayName ?? 'A learner';
-  return (
-    <li className="review">
-      <div className="person">
-        <Avatar name={name} url={review.reviewer?.avatarUrl ?? null} size={36} />
-        <div>
-          <p className="person-name">{name}</p>
-          <p className="muted small">
-            <span aria-hidden="true">{'★'.repeat(review.rating) + '☆'.repeat(5 - review.rating)}</span>
-            <span className="visually-hidden">{review.rating} out of 5 stars</span> ·{' '}
-            {formatDate(review.createdAt)}
-          </p>
-        </div>
-      </div>
-      {review.title && <p className="review-title">{review.title}</p>}
-      {review.comment && <p>{review.comment}</p>}
-    </li>
   );
 }

@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  browsers,
+  screenshot,
+  startApp,
+  VIEWPORTS,
+  watchForProblems,
+  type Browser,
+  type RunningApp,
+} from './harness.ts';
+
+/**
+ * The course landing page: a visitor plays a free preview and meets locked lessons; a learner
+ * enrols in a free course, continues, and writes then edits a review with the keyboard.
+ */
+const COURSE = '/courses/typescript-from-zero';
+
+describe('landing page journey', () => {
+  let running: RunningApp;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    browser = browsers();
+    running = await startApp();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await running?.close();
+  });
+
+  it('serves the page with the course’s share tags', async () => {
+    const html = await (await fetch(`${running.baseUrl}${COURSE}`)).text();
+    expect(html).toContain('<title>TypeScript from Zero · UsefulWriter</title>');
+    expect(html).toContain('<meta property="og:title" content="TypeScript from Zero" />');
+    expect(html).toContain(`<link rel="canonical" href="${running.baseUrl}${COURSE}" />`);
+  });
+
+  it('lets a visitor play a preview lesson and shows the others locked', async () => {
+    const page = await (await browser.newProfile(VIEWPORTS.desktop)).newPage();
+    const problems = watchForProblems(page, () => false);
+    await page.goto(`${running.baseUrl}${COURSE}`);
+    await page.getByRole('heading', { level: 1, name: 'TypeScript from Zero' }).waitFor();
+
+    const outline = page.getByRole('region', { name: 'Course outline' });
+    expect(await outline.getByText('Enrol to unlock').count()).toBeGreaterThan(0);
+    const locked = outline.locator('.lesson-locked').first();
+    await expect(locked.getByRole('button').count()).resolves.toBe(0);
+
+    // The preview opens from the keyboard, plays in a dialog, and Escape gives focus back.
+    const preview = outline.getByRole('button', { name: /Why TypeScript\?.*play the free preview/ });
+    await preview.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Why TypeScript?' });
+    await dialog.waitFor();
+    await dialog.locator('video[controls]').waitFor();
+    await expect(dialog.locator('video').getAttribute('src')).resolves.toMatch(/^https:\/\//);
+    await screenshot(page, 'landing-preview-dialog');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toContain(
+      'Why TypeScript?',
+    );
+
+    // Description rendered from Markdown, not shown as raw text.
+    await expect(page.locator('.course-main .prose').count()).resolves.toBe(1);
+    expect(problems).toEqual([]);
+  });
+
+  it('lets a learner enrol, continue, and write then edit a review with the keyboard', async () => {
+    const page = await (await browser.newProfile(VIEWPORTS.desktop)).newPage();
+    const problems = watchForProblems(page, () => false);
+    await page.goto(`${running.baseUrl}/sign-in?next=${encodeURIComponent(COURSE)}`);
+    await page.getByLabel('Email address').fill('barbara@usefulwriter.example');
+    await page.getByLabel('Password', { exact: true }).fill('demo-student-password');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.waitForURL(new RegExp(`${COURSE}$`));
+
+    await page.getByRole('button', { name: 'Enrol for free' }).click();
+    await page.locator('.enrol-box .badge-success', { hasText: 'Enrolled' }).waitFor();
+    // Enrolled: every lesson opens, none is locked.
+    const outline = page.getByRole('region', { name: 'Course outline' });
+    await expect(outline.getByText('Enrol to unlock').count()).resolves.toBe(0);
+
+    await page.getByRole('button', { name: 'Continue' }).click();
+    const player = page.getByRole('dialog');
+    await player.waitFor();
+    await page.keyboard.press('Escape');
+    await player.waitFor({ state: 'hidden' });
+
+    await page.getByRole('button', { name: 'Write a review' }).click();
+    // Keyboard star rating: focus the first star, arrow right to four stars.
+    await page.getByRole('radio', { name: '1 star' }).focus();
+    await page.keyboard.press('Space');
+    for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+    await expect(page.getByRole('radio', { name: '4 stars' }).isChecked()).resolves.toBe(true);
+    await page.getByLabel('Title (optional)').fill('Solid <b>course</b>');
+    await page.getByRole('button', { name: 'Post review' }).click();
+    await page.getByText('Thank you: your review is saved.').waitFor();
+    await page.getByText('Solid <b>course</b>').waitFor(); // text, never markup
+
+    await page.getByRole('button', { name: 'Edit your review' }).click();
+    // A pointer user clicks the star itself (the radio is visually hidden behind it).
+    await page.locator('.star-rating label').nth(4).click();
+    await expect(page.getByRole('radio', { name: '5 stars' }).isChecked()).resolves.toBe(true);
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Thank you: your review is saved.').waitFor();
+    await screenshot(page, 'landing-reviewed');
+    expect(problems).toEqual([]);
+  });
+});
