@@ -14,7 +14,15 @@ export const courseSlugSchema = z
 export const difficultyLevelSchema = z.enum(['beginner', 'intermediate', 'advanced']);
 export const courseAccessTypeSchema = z.enum(['free', 'paid', 'subscription']);
 export const courseStatusSchema = z.enum(['draft', 'published', 'archived']);
-export const lessonContentTypeSchema = z.enum(['video', 'article', 'quiz', 'assignment', 'scorm', 'code']);
+export const lessonContentTypeSchema = z.enum([
+  'video',
+  'article',
+  'resources',
+  'quiz',
+  'assignment',
+  'scorm',
+  'code',
+]);
 export const enrollmentAccessTypeSchema = z.enum(['purchased', 'subscription', 'free_grant', 'promotional']);
 
 const isoTimestamp = z.string().meta({ format: 'date-time' });
