@@ -61,12 +61,18 @@ export function AuthorCoursesPage() {
         <nav aria-label="Course lists">
           <ul className="tabs">
             <li>
-              <Link to={withParam(params, 'view', undefined)} aria-current={view === 'courses' ? 'page' : undefined}>
+              <Link
+                to={withParam(params, 'view', undefined)}
+                aria-current={view === 'courses' ? 'page' : undefined}
+              >
                 Courses
               </Link>
             </li>
             <li>
-              <Link to={withParam(params, 'view', 'trash')} aria-current={view === 'trash' ? 'page' : undefined}>
+              <Link
+                to={withParam(params, 'view', 'trash')}
+                aria-current={view === 'trash' ? 'page' : undefined}
+              >
                 Trash
               </Link>
             </li>
@@ -103,14 +109,18 @@ function CourseList({ view, scope, onCreate }: { view: View; scope: 'mine' | 'al
   const [confirmTrash, setConfirmTrash] = useState<AuthoringCourseSummary | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
 
+  const nextPageError = query.isFetchNextPageError ? query.error : null;
   if (query.isPending) return <LoadingState label="Loading your courses…" />;
   if (query.isError)
     return (
-      <ErrorState error={query.error} title="Your courses could not be loaded" onRetry={() => void query.refetch()} />
+      <ErrorState
+        error={query.error}
+        title="Your courses could not be loaded"
+        onRetry={() => void query.refetch()}
+      />
     );
 
   const courses = query.data.pages.flatMap((page) => page.items);
-  const nextPageError = query.isFetchNextPageError ? query.error : null;
 
   const handleTrash = () => {
     const course = confirmTrash;
@@ -150,7 +160,10 @@ function CourseList({ view, scope, onCreate }: { view: View; scope: 'mine' | 'al
           </EmptyState>
         )
       ) : (
-        <ul className="author-course-list" aria-label={view === 'trash' ? 'Courses in the trash' : 'Your courses'}>
+        <ul
+          className="author-course-list"
+          aria-label={view === 'trash' ? 'Courses in the trash' : 'Your courses'}
+        >
           {courses.map((course) => (
             <li key={course.id}>
               <Card className="author-course">
@@ -196,12 +209,18 @@ function CourseList({ view, scope, onCreate }: { view: View; scope: 'mine' | 'al
       )}
       {query.hasNextPage && (
         <div className="load-more">
-          <Button variant="secondary" busy={query.isFetchingNextPage} onClick={() => void query.fetchNextPage()}>
+          <Button
+            variant="secondary"
+            busy={query.isFetchingNextPage}
+            onClick={() => void query.fetchNextPage()}
+          >
             Load more courses
           </Button>
         </div>
       )}
-      {nextPageError !== null && <ErrorState error={nextPageError} title="More courses could not be loaded" />}
+      {nextPageError !== null && (
+        <ErrorState error={nextPageError} title="More courses could not be loaded" />
+      )}
       <ConfirmDialog
         open={confirmTrash !== null}
         title={`Move “${confirmTrash?.title ?? ''}” to the trash?`}
@@ -212,8 +231,8 @@ function CourseList({ view, scope, onCreate }: { view: View; scope: 'mine' | 'al
         onCancel={() => setConfirmTrash(null)}
       >
         <p>
-          It disappears from the catalogue and from your list. It keeps its address, lessons and learners, and you
-          can restore it from the trash.
+          It disappears from the catalogue and from your list. It keeps its address, lessons and learners, and
+          you can restore it from the trash.
         </p>
       </ConfirmDialog>
     </>
@@ -260,7 +279,13 @@ function NewCourseForm({ onCancel }: { onCancel: () => void }) {
 
   return (
     <Card>
-      <form id="new-course" onSubmit={handleSubmit} noValidate className="stack" aria-labelledby="new-course-title">
+      <form
+        id="new-course"
+        onSubmit={handleSubmit}
+        noValidate
+        className="stack"
+        aria-labelledby="new-course-title"
+      >
         <h2 id="new-course-title">New course</h2>
         <p className="muted">
           It starts as a free draft that only you can see. The address is made from the title; you can change

@@ -63,7 +63,10 @@ export function ListInput({
   const lower = itemLabel.toLowerCase();
   const describedBy = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
   return (
-    <fieldset className={error ? 'field fieldset field-invalid' : 'field fieldset'} aria-describedby={describedBy || undefined}>
+    <fieldset
+      className={error ? 'field fieldset field-invalid' : 'field fieldset'}
+      aria-describedby={describedBy || undefined}
+    >
       <legend className="field-label">{label}</legend>
       {hint && (
         <p id={`${id}-hint`} className="field-hint">
@@ -92,7 +95,9 @@ export function ListInput({
                     placeholder={placeholder}
                     aria-invalid={itemError ? true : undefined}
                     aria-describedby={itemError ? `${inputId}-error` : undefined}
-                    onChange={(event) => onChange(values.map((v, i) => (i === index ? event.target.value : v)))}
+                    onChange={(event) =>
+                      onChange(values.map((v, i) => (i === index ? event.target.value : v)))
+                    }
                     onKeyDown={(event) => {
                       // Enter adds the next item instead of submitting the whole form.
                       if (event.key === 'Enter') {
@@ -102,7 +107,11 @@ export function ListInput({
                     }}
                   />
                   <Button variant="ghost" onClick={() => handleRemove(index)}>
-                    Remove<span className="visually-hidden"> {lower} {index + 1}</span>
+                    Remove
+                    <span className="visually-hidden">
+                      {' '}
+                      {lower} {index + 1}
+                    </span>
                   </Button>
                 </div>
                 {itemError && (

@@ -36,7 +36,10 @@ export function useMarkdownPreview(markdown: string) {
   return { ...query, isSettling: settled !== markdown };
 }
 
-interface MarkdownEditorProps extends Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'value' | 'onChange'> {
+interface MarkdownEditorProps extends Omit<
+  TextareaHTMLAttributes<HTMLTextAreaElement>,
+  'value' | 'onChange'
+> {
   label: string;
   value: string;
   onChange: (value: string) => void;
@@ -50,10 +53,20 @@ interface MarkdownEditorProps extends Omit<TextareaHTMLAttributes<HTMLTextAreaEl
  * HTML comes only from POST /api/markdown/preview, which sanitises it: that is the one reason it
  * may be set as HTML here.
  */
-export function MarkdownEditor({ label, value, onChange, hint, error, name, rows = 12, ...rest }: MarkdownEditorProps) {
+export function MarkdownEditor({
+  label,
+  value,
+  onChange,
+  hint,
+  error,
+  name,
+  rows = 12,
+  ...rest
+}: MarkdownEditorProps) {
   const id = useId();
   const preview = useMarkdownPreview(value);
-  const hintText = hint ?? 'Markdown: **bold**, _italic_, # headings, - lists, [links](https://…), ``` code ```.';
+  const hintText =
+    hint ?? 'Markdown: **bold**, _italic_, # headings, - lists, [links](https://…), ``` code ```.';
   const describedBy = [`${id}-hint`, error ? `${id}-error` : ''].filter(Boolean).join(' ');
 
   let previewBody;

@@ -65,14 +65,20 @@ export function useAuthoringCourse(courseId: string) {
   return useQuery({
     queryKey: authoringKeys.course(courseId),
     queryFn: ({ signal }) =>
-      api.get(`/api/authoring/courses/${encodeURIComponent(courseId)}`, authoringCourseSchema, undefined, signal),
+      api.get(
+        `/api/authoring/courses/${encodeURIComponent(courseId)}`,
+        authoringCourseSchema,
+        undefined,
+        signal,
+      ),
   });
 }
 
 export function usePublishChecklist(courseId: string) {
   return useQuery({
     queryKey: authoringKeys.checklist(courseId),
-    queryFn: ({ signal }) => api.get(`${coursePath(courseId)}/checklist`, publishChecklistSchema, undefined, signal),
+    queryFn: ({ signal }) =>
+      api.get(`${coursePath(courseId)}/checklist`, publishChecklistSchema, undefined, signal),
     // The checklist follows every edit: always ask again when the panel opens.
     staleTime: 0,
   });
@@ -120,7 +126,13 @@ export function useCourseAction() {
     onSuccess: (change, { courseId }) => {
       queryClient.setQueryData<AuthoringCourse>(authoringKeys.course(courseId), (course) =>
         course
-          ? { ...course, status: change.status, publishedAt: change.publishedAt, isTrashed: change.isTrashed, slug: change.slug }
+          ? {
+              ...course,
+              status: change.status,
+              publishedAt: change.publishedAt,
+              isTrashed: change.isTrashed,
+              slug: change.slug,
+            }
           : course,
       );
       void queryClient.invalidateQueries({ queryKey: authoringKeys.course(courseId) });
@@ -137,7 +149,11 @@ function withSection(course: AuthoringCourse, section: AuthoringSection): Author
   return {
     ...course,
     sections: exists
-      ? course.sections.map((s) => (s.id === section.id ? { ...section, lessons: section.lessons.length ? section.lessons : s.lessons } : s))
+      ? course.sections.map((s) =>
+          s.id === section.id
+            ? { ...section, lessons: section.lessons.length ? section.lessons : s.lessons }
+            : s,
+        )
       : [...course.sections, section],
   };
 }
@@ -151,7 +167,9 @@ function withLesson(course: AuthoringCourse, lesson: AuthoringLesson): Authoring
       const exists = section.lessons.some((l) => l.id === lesson.id);
       return {
         ...section,
-        lessons: exists ? section.lessons.map((l) => (l.id === lesson.id ? lesson : l)) : [...section.lessons, lesson],
+        lessons: exists
+          ? section.lessons.map((l) => (l.id === lesson.id ? lesson : l))
+          : [...section.lessons, lesson],
       };
     }),
   };
@@ -169,7 +187,8 @@ export function useCurriculumMutations(courseId: string) {
   };
 
   const createSection = useMutation({
-    mutationFn: (body: CreateSectionInput) => api.post(`${coursePath(courseId)}/sections`, authoringSectionSchema, body),
+    mutationFn: (body: CreateSectionInput) =>
+      api.post(`${coursePath(courseId)}/sections`, authoringSectionSchema, body),
     onSuccess: (section) => update((course) => withSection(course, section)),
     onSettled: refresh,
   });
@@ -268,7 +287,9 @@ export function useReorder(courseId: string) {
       await queryClient.cancelQueries({ queryKey: key });
       const previous = queryClient.getQueryData<AuthoringCourse>(key);
       const after = applyOrderChange(before, change);
-      queryClient.setQueryData<AuthoringCourse>(key, (course) => (course ? { ...course, sections: after } : course));
+      queryClient.setQueryData<AuthoringCourse>(key, (course) =>
+        course ? { ...course, sections: after } : course,
+      );
       return { previous };
     },
     onError: (_error, _variables, context) => {

@@ -7,7 +7,16 @@ import type { AuthoringCourse, UpdateCourseInput } from '../../../../contracts/a
  */
 
 /** Suggestions only: a category is free text. */
-export const CATEGORIES = ['programming', 'data', 'design', 'business', 'marketing', 'writing', 'languages', 'music'];
+export const CATEGORIES = [
+  'programming',
+  'data',
+  'design',
+  'business',
+  'marketing',
+  'writing',
+  'languages',
+  'music',
+];
 
 /** Course languages offered first (any BCP 47 tag is accepted). */
 export const LANGUAGES: Array<[string, string]> = [
