@@ -338,6 +338,8 @@ export const authoringCourseListQuerySchema = z.object({
   trash: z.enum(['include', 'exclude', 'only']).default('include'),
 });
 export type AuthoringCourseListQuery = z.input<typeof authoringCourseListQuerySchema>;
+/** The query after parsing (defaults applied), as the server sees it. */
+export type AuthoringCourseListFilter = z.output<typeof authoringCourseListQuerySchema>;
 
 // ---------------------------------------------------------------- responses
 

@@ -187,98 +187,6 @@ export type CourseList = z.infer<typeof courseListSchema>;
 
 // ---------------------------------------------------------------- writes
 
-const stringList = (max: number) => z.array(z.string().trim().min(1).max(500)).max(max);
-
-/** A new course: always a draft of the caller's own; publishing is a separate step. */
-export const createCourseSchema = z
-  .object({
-    slug: courseSlugSchema,
-    title: z.string().trim().min(1).max(200),
-    subtitle: z.string().trim().max(300).nullish(),
-    description: z.string().trim().min(1).max(20_000),
-    thumbnailUrl: z.url().max(2000).nullish(),
-    previewVideoUrl: z.url().max(2000).nullish(),
-    category: z.string().trim().min(1).max(100),
-    subcategory: z.string().trim().max(100).nullish(),
-    tags: stringList(20).default([]),
-    difficultyLevel: difficultyLevelSchema,
-    priceCents: z.number().int().min(0).max(100_000_000).default(0),
-    accessType: courseAccessTypeSchema,
-    hasCertificate: z.boolean().default(true),
-    language: z
-      .string()
-      .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/)
-      .default('en'),
-    captionsAvailable: stringList(50).default([]),
-    prerequisites: stringList(30).default([]),
-    learningOutcomes: stringList(30).default([]),
-    targetAudience: z.string().trim().max(2000).nullish(),
-    metaDescription: z.string().trim().max(320).nullish(),
-    metaKeywords: stringList(30).default([]),
-  })
-  .strict()
-  .refine((c) => c.accessType === 'subscription' || (c.accessType === 'free') === (c.priceCents === 0), {
-    message: 'a free course has price 0 and a paid course a price above 0',
-    path: ['priceCents'],
-  });
-export type CreateCourseInput = z.input<typeof createCourseSchema>;
-
-export const createSectionSchema = z
-  .object({
-    title: z.string().trim().min(1).max(200),
-    description: z.string().trim().max(5000).nullish(),
-    /** Defaults to after the last section. */
-    sortOrder: z.number().int().min(0).max(100_000).optional(),
-  })
-  .strict();
-export type CreateSectionInput = z.input<typeof createSectionSchema>;
-
-export const downloadableResourceSchema = z
-  .object({
-    name: z.string().trim().min(1).max(200),
-    url: z.url().max(2000),
-    size: z.number().int().min(0).optional(),
-    type: z.string().max(100).optional(),
-  })
-  .strict();
-export type DownloadableResource = z.infer<typeof downloadableResourceSchema>;
-
-const lessonBase = {
-  title: z.string().trim().min(1).max(200),
-  description: z.string().trim().max(5000).nullish(),
-  /** Defaults to after the last lesson of the section. */
-  sortOrder: z.number().int().min(0).max(100_000).optional(),
-  isPreview: z.boolean().default(false),
-  downloadableResources: z.array(downloadableResourceSchema).max(50).default([]),
-};
-
-/** Video and article lessons; quizzes and code challenges get their own paths (later issues). */
-export const createLessonSchema = z.discriminatedUnion('contentType', [
-  z
-    .object({
-      ...lessonBase,
-      contentType: z.literal('video'),
-      videoUrl: z.url().max(2000),
-      videoDurationSeconds: z
-        .number()
-        .int()
-        .min(1)
-        .max(24 * 3600),
-      /** Optional transcript or notes in Markdown. */
-      articleContent: z.string().max(200_000).nullish(),
-    })
-    .strict(),
-  z
-    .object({
-      ...lessonBase,
-      contentType: z.literal('article'),
-      /** Markdown. */
-      articleContent: z.string().trim().min(1).max(200_000),
-    })
-    .strict(),
-]);
-export type CreateLessonInput = z.input<typeof createLessonSchema>;
-
 export const createReviewSchema = z
   .object({
     rating: z.number().int().min(1).max(5),
@@ -289,27 +197,7 @@ export const createReviewSchema = z
 export type CreateReviewInput = z.input<typeof createReviewSchema>;
 
 export const courseIdParamsSchema = z.object({ courseId: z.uuid() });
-export const sectionParamsSchema = z.object({ courseId: z.uuid(), sectionId: z.uuid() });
 
-/** What a write returns: enough for the client to follow up. */
-export const createdCourseSchema = z.object({ id: z.uuid(), slug: z.string(), status: courseStatusSchema });
-export const createdSectionSchema = z.object({
-  id: z.uuid(),
-  courseId: z.uuid(),
-  sortOrder: z.number().int(),
-});
-export const createdLessonSchema = z.object({
-  id: z.uuid(),
-  courseId: z.uuid(),
-  sectionId: z.uuid(),
-  sortOrder: z.number().int(),
-});
-export const publishedCourseSchema = z.object({
-  id: z.uuid(),
-  slug: z.string(),
-  status: courseStatusSchema,
-  publishedAt: isoTimestamp,
-});
 export const enrollmentCreatedSchema = z.object({
   id: z.uuid(),
   courseId: z.uuid(),

@@ -23,6 +23,7 @@ import type { Config } from './config.ts';
 import { MigrationError, pendingMigrations, readMigrations, type Migration } from './db/migrate.ts';
 import type { Db } from './db/session.ts';
 import { accountsRoutes } from './modules/accounts/accounts.routes.ts';
+import { authoringRoutes } from './modules/authoring/authoring.routes.ts';
 import { coursesRoutes } from './modules/courses/courses.routes.ts';
 import { mailboxRoutes } from './modules/mailbox/mailbox.routes.ts';
 import { authPlugin } from './platform/auth.ts';
@@ -59,6 +60,7 @@ declare module 'fastify' {
  */
 const modules: Array<{ prefix: string; routes: FastifyPluginAsyncZod | FastifyPluginAsync }> = [
   { prefix: '/api', routes: coursesRoutes },
+  { prefix: '/api', routes: authoringRoutes },
   { prefix: '/api', routes: mailboxRoutes },
   { prefix: '/api', routes: accountsRoutes },
 ];

@@ -192,7 +192,7 @@ export interface CourseLessons {
   title: string;
   description: string | null;
   sortOrder: number;
-  contentType: 'video' | 'article' | 'quiz' | 'assignment' | 'scorm' | 'code';
+  contentType: 'video' | 'article' | 'resources' | 'quiz' | 'assignment' | 'scorm' | 'code';
   videoUrl: string | null;
   videoDurationSeconds: number | null;
   articleContent: string | null;

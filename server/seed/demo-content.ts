@@ -1,4 +1,4 @@
-import type { CreateCourseInput, CreateLessonInput } from '../../contracts/courses.ts';
+import type { CreateCourseInput, CreateLessonInput } from '../../contracts/authoring.ts';
 
 /**
  * The demo catalogue: real lessons (Markdown articles with code, videos with durations and public
@@ -16,7 +16,8 @@ export interface DemoSection {
 export interface DemoCourse {
   instructor: DemoPerson;
   publish: boolean;
-  course: CreateCourseInput;
+  /** Demo courses name their slug: enrolments and tests refer to it. */
+  course: CreateCourseInput & { slug: string };
   sections: DemoSection[];
 }
 

@@ -3,13 +3,15 @@ import type { Db, SessionUser } from '../db/session.ts';
 import {
   addReview,
   callerFor,
+  enrolFree,
+  enrolWithSubscription,
+} from '../modules/courses/courses.service.ts';
+import {
   createCourse,
   createLesson,
   createSection,
-  enrolFree,
-  enrolWithSubscription,
   publishCourse,
-} from '../modules/courses/courses.service.ts';
+} from '../modules/authoring/authoring.service.ts';
 import { createAccount, type AccountSpec } from './accounts.ts';
 import { DEMO_COURSES, type DemoPerson } from './demo-content.ts';
 

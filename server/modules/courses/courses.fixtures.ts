@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { CreateCourseInput } from '../../../contracts/courses.ts';
+import type { CreateCourseInput } from '../../../contracts/authoring.ts';
 import type { Db, SessionUser } from '../../db/session.ts';
 import { createAccount } from '../../seed/accounts.ts';
-import { callerFor, createCourse, createLesson, createSection, publishCourse } from './courses.service.ts';
+import { createCourse, createLesson, createSection, publishCourse } from '../authoring/authoring.service.ts';
+import { callerFor } from './courses.service.ts';
 
 /** Test fixtures for the courses module: each test makes its own people and courses. */
 

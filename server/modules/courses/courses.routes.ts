@@ -5,35 +5,18 @@ import {
   courseListSchema,
   coursePageParamsSchema,
   coursePageSchema,
-  createCourseSchema,
-  createdCourseSchema,
-  createdLessonSchema,
-  createdSectionSchema,
-  createLessonSchema,
   createReviewSchema,
-  createSectionSchema,
   enrollmentCreatedSchema,
-  publishedCourseSchema,
   reviewCreatedSchema,
-  sectionParamsSchema,
 } from '../../../contracts/courses.ts';
 import { errorBodySchema } from '../../../contracts/errors.ts';
-import {
-  addReview,
-  createCourse,
-  createLesson,
-  createSection,
-  enrolFree,
-  getCoursePage,
-  listCourses,
-  publishCourse,
-} from './courses.service.ts';
+import { addReview, enrolFree, getCoursePage, listCourses } from './courses.service.ts';
 
 const tags = ['courses'];
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema };
 const signedIn = [{ bearerAuth: [] }];
 
-/** Course catalogue, landing page, authoring and enrolment. Registered under /api. */
+/** Course catalogue, landing page, enrolment and reviews (authoring: modules/authoring). Registered under /api. */
 export const coursesRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/courses',
@@ -59,68 +42,6 @@ export const coursesRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     (request) => getCoursePage(request, request.params.slug),
-  );
-
-  app.post(
-    '/courses',
-    {
-      schema: {
-        tags,
-        summary: 'Create a draft course of your own (instructors)',
-        security: signedIn,
-        body: createCourseSchema,
-        response: { 201: createdCourseSchema, ...errors, 409: errorBodySchema },
-      },
-    },
-    async (request, reply) => reply.code(201).send(await createCourse(request, request.body)),
-  );
-
-  app.post(
-    '/courses/:courseId/sections',
-    {
-      schema: {
-        tags,
-        summary: 'Add a section to a course you author',
-        security: signedIn,
-        params: courseIdParamsSchema,
-        body: createSectionSchema,
-        response: { 201: createdSectionSchema, ...errors },
-      },
-    },
-    async (request, reply) =>
-      reply.code(201).send(await createSection(request, request.params.courseId, request.body)),
-  );
-
-  app.post(
-    '/courses/:courseId/sections/:sectionId/lessons',
-    {
-      schema: {
-        tags,
-        summary: 'Add a video or article lesson to a section of a course you author',
-        security: signedIn,
-        params: sectionParamsSchema,
-        body: createLessonSchema,
-        response: { 201: createdLessonSchema, ...errors },
-      },
-    },
-    async (request, reply) =>
-      reply
-        .code(201)
-        .send(await createLesson(request, request.params.courseId, request.params.sectionId, request.body)),
-  );
-
-  app.post(
-    '/courses/:courseId/publish',
-    {
-      schema: {
-        tags,
-        summary: 'Publish a course you author',
-        security: signedIn,
-        params: courseIdParamsSchema,
-        response: { 200: publishedCourseSchema, ...errors, 409: errorBodySchema },
-      },
-    },
-    (request) => publishCourse(request, request.params.courseId),
   );
 
   app.post(

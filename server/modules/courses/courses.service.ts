@@ -1,18 +1,12 @@
 import { z } from 'zod';
 import {
   COURSE_LIST_MAX_LIMIT,
-  createCourseSchema,
-  createLessonSchema,
   createReviewSchema,
-  createSectionSchema,
   type CourseCard,
   type CourseList,
   type CourseListQuery,
   type CoursePage,
-  type CreateCourseInput,
-  type CreateLessonInput,
   type CreateReviewInput,
-  type CreateSectionInput,
   type EnrollmentSummary,
 } from '../../../contracts/courses.ts';
 import type { Db, SessionUser } from '../../db/session.ts';
@@ -20,22 +14,13 @@ import { requestDbFor, type RequestDb } from '../../platform/auth.ts';
 import { AppError, findPgError } from '../../platform/errors.ts';
 import {
   callerIsEnrolled,
-  callerIsInstructor,
   compiledCoursePageQuery,
   findEnrollment,
-  findManagedCourse,
   findReadableCourse,
   findReview,
-  findSection,
-  insertCourse,
   insertEnrollment,
-  insertLesson,
   insertReview,
-  insertSection,
   listPublishedCourses,
-  nextLessonOrder,
-  nextSectionOrder,
-  updateCourseStatus,
   type CatalogCursor,
   type CoursePageRow,
 } from './courses.queries.ts';
@@ -54,13 +39,13 @@ export function callerFor(db: Db, user: SessionUser | null): Caller {
   return { user, db: requestDbFor(db, user) };
 }
 
-function requireUser(caller: Caller): SessionUser {
+export function requireUser(caller: Caller): SessionUser {
   if (!caller.user) throw new AppError('unauthorized');
   return caller.user;
 }
 
 /** Validates and applies defaults for callers that do not come through a route schema (seed, jobs). */
-function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issues = result.error.issues.map((i) => ({
@@ -195,82 +180,6 @@ export async function listCourses(caller: Caller, query: CourseListQuery): Promi
         ? encodeCursor({ publishedMicros: last.publishedMicros, id: last.id })
         : null,
   };
-}
-
-// ---------------------------------------------------------------- authoring
-
-/**
- * Creates a draft course owned by the caller. Throws forbidden unless the caller is an instructor
- * (or admin), conflict when the slug is taken.
- */
-export async function createCourse(caller: Caller, input: CreateCourseInput) {
-  const user = requireUser(caller);
-  const course = parseInput(createCourseSchema, input);
-  return withConflict(`A course with the address "${course.slug}" already exists; choose another slug.`, () =>
-    caller.db.run(async (tx) => {
-      if (!(await callerIsInstructor(tx))) {
-        throw new AppError('forbidden', 'Only instructors can create courses.');
-      }
-      return insertCourse(tx, { ...course, instructorId: user.id });
-    }),
-  );
-}
-
-/** Adds a section to a course the caller authors (after the last one unless sortOrder is given). */
-export async function createSection(caller: Caller, courseId: string, input: CreateSectionInput) {
-  requireUser(caller);
-  const section = parseInput(createSectionSchema, input);
-  return caller.db.run(async (tx) => {
-    if (!(await findManagedCourse(tx, courseId))) throw notFound();
-    const sortOrder = section.sortOrder ?? (await nextSectionOrder(tx, courseId));
-    return insertSection(tx, { courseId, title: section.title, description: section.description, sortOrder });
-  });
-}
-
-/** Adds a video or article lesson to a section of a course the caller authors. */
-export async function createLesson(
-  caller: Caller,
-  courseId: string,
-  sectionId: string,
-  input: CreateLessonInput,
-) {
-  requireUser(caller);
-  const lesson = parseInput(createLessonSchema, input);
-  return caller.db.run(async (tx) => {
-    if (!(await findManagedCourse(tx, courseId))) throw notFound();
-    if (!(await findSection(tx, courseId, sectionId))) throw new AppError('not_found', 'Section not found.');
-    const sortOrder = lesson.sortOrder ?? (await nextLessonOrder(tx, sectionId));
-    return insertLesson(tx, {
-      courseId,
-      sectionId,
-      title: lesson.title,
-      description: lesson.description,
-      sortOrder,
-      contentType: lesson.contentType,
-      videoUrl: lesson.contentType === 'video' ? lesson.videoUrl : null,
-      videoDurationSeconds: lesson.contentType === 'video' ? lesson.videoDurationSeconds : null,
-      articleContent: lesson.articleContent ?? null,
-      downloadableResources: lesson.downloadableResources,
-      isPreview: lesson.isPreview,
-    });
-  });
-}
-
-/**
- * Publishes a course the caller authors. A course without lessons cannot be published (conflict);
- * publishing a published course returns it unchanged.
- */
-export async function publishCourse(caller: Caller, courseId: string) {
-  requireUser(caller);
-  const course = await caller.db.run(async (tx) => {
-    const found = await findManagedCourse(tx, courseId);
-    if (!found) throw notFound();
-    if (found.lessonCount === 0) {
-      throw new AppError('conflict', 'Add at least one lesson before publishing the course.');
-    }
-    return found.status === 'published' ? found : updateCourseStatus(tx, courseId, 'published');
-  });
-  return { id: course.id, slug: course.slug, status: course.status, publishedAt: iso(course.publishedAt!) };
 }
 
 // ---------------------------------------------------------------- enrolment and reviews
