@@ -157,6 +157,12 @@ describe('authoring journey: create, build, reorder, publish; a visitor finds it
     expect(await lessonTitles(page, SECTIONS[0]!)).toEqual([ARTICLE, VIDEO]);
     expect(await lessonTitles(page, SECTIONS[1]!)).toEqual([RESOURCES]);
     await screenshot(page, 'authoring-curriculum-desktop');
+
+    // On a phone the rows wrap; nothing scrolls sideways.
+    await page.setViewportSize(VIEWPORTS.phone);
+    await screenshot(page, 'authoring-curriculum-phone');
+    await expectNoHorizontalOverflow(page);
+    await page.setViewportSize(VIEWPORTS.desktop);
   });
 
   it('reorders lessons by drag and drop, by keyboard and by the move buttons', async () => {
@@ -228,7 +234,7 @@ describe('authoring journey: create, build, reorder, publish; a visitor finds it
     await visitor.goto(running.baseUrl);
     await visitor.getByLabel('Search courses').fill(COURSE.title);
     await visitor.keyboard.press('Enter');
-    await visitor.getByRole('link', { name: COURSE.title }).click();
+    await visitor.getByRole('link', { name: COURSE.title, exact: true }).click();
     await visitor.getByRole('heading', { level: 1, name: COURSE.title }).waitFor();
 
     const outline = visitor.getByRole('region', { name: 'Course outline' });
@@ -250,6 +256,34 @@ describe('authoring journey: create, build, reorder, publish; a visitor finds it
     expect(await outline.getByText('Enrol to unlock').count()).toBeGreaterThan(0);
     await screenshot(visitor, 'authoring-visitor-landing-desktop');
     expect(visitorProblems).toEqual([]);
+  });
+
+  it('moves the course to the trash after a confirmation, and restores it from the trash', async () => {
+    await page.goto(`${running.baseUrl}/author`);
+    const list = page.getByRole('list', { name: 'Your courses' });
+    await list.getByRole('link', { name: COURSE.title, exact: true }).waitFor();
+    await list.getByRole('button', { name: `Move to trash ${COURSE.title}` }).click();
+    const dialog = page.getByRole('dialog', { name: `Move “${COURSE.title}” to the trash?` });
+    await dialog.waitFor();
+    // Cancel is the safe default: it has the focus.
+    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Cancel');
+    await dialog.getByRole('button', { name: 'Move to trash' }).click();
+    await page.getByText(`“${COURSE.title}” is in the trash.`).waitFor();
+    await list.getByRole('link', { name: COURSE.title, exact: true }).waitFor({ state: 'detached' });
+
+    const lists = page.getByRole('navigation', { name: 'Course lists' });
+    await lists.getByRole('link', { name: 'Trash' }).click();
+    const trash = page.getByRole('list', { name: 'Courses in the trash' });
+    await trash.getByText('In the trash').first().waitFor();
+    await screenshot(page, 'authoring-trash-desktop');
+    await trash.getByRole('button', { name: `Restore ${COURSE.title}` }).click();
+    await page.getByText(`“${COURSE.title}” is restored.`).waitFor();
+    await lists.getByRole('link', { name: 'Courses' }).click();
+    await page
+      .getByRole('list', { name: 'Your courses' })
+      .getByRole('link', { name: COURSE.title, exact: true })
+      .waitFor();
+    expect(problems).toEqual([]);
   });
 });
 
