@@ -131,6 +131,14 @@ describe('authoring journey: create, build, reorder, publish; a visitor finds it
       await page
         .getByLabel('Article', { exact: true })
         .fill('# Why notes\n\nWrite it down **before** it fades.');
+      // The live preview is the server's rendering (POST /api/markdown/preview, from the landing-page work).
+      const preview = page.locator('.markdown-editor-preview').first();
+      if (await hasMarkdownPreview(running.baseUrl)) {
+        await preview.locator('h1', { hasText: 'Why notes' }).waitFor();
+        await preview.locator('strong', { hasText: 'before' }).waitFor();
+      } else {
+        await preview.getByText('The preview is not available on this server.').waitFor();
+      }
       await screenshot(page, 'authoring-article-desktop');
     });
     await addLesson(page, SECTIONS[0]!, async () => {
@@ -287,6 +295,16 @@ describe('authoring journey: create, build, reorder, publish; a visitor finds it
     expect(problems).toEqual([]);
   });
 });
+
+/** Whether this server has the Markdown preview route (an anonymous call: 401 if it exists, 404 if not). */
+async function hasMarkdownPreview(baseUrl: string): Promise<boolean> {
+  const response = await fetch(`${baseUrl}/api/markdown/preview`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ markdown: 'x' }),
+  });
+  return response.status !== 404;
+}
 
 function lessonList(page: Page, section: string): Locator {
   return page.getByRole('list', { name: `Lessons of ${section}` });

@@ -1,4 +1,4 @@
-import { Link, NavLink, Outlet, useOutletContext, useParams } from 'react-router';
+import { Link, Outlet, useLocation, useOutletContext, useParams } from 'react-router';
 import type { AuthoringCourse } from '../../../../contracts/authoring.ts';
 import { ButtonLink } from '../../components/Button.tsx';
 import { Alert, EmptyState, ErrorState, LoadingState } from '../../components/Feedback.tsx';
@@ -7,6 +7,17 @@ import { isApiError } from '../../lib/api.ts';
 import { useAuthoringCourse } from './authoring.api.ts';
 import { landingPath } from './course-form.ts';
 import { StatusBadge } from './StatusBadge.tsx';
+
+const TABS: Array<[string, string]> = [
+  ['Details', ''],
+  ['Curriculum', 'curriculum'],
+  ['Publish', 'publish'],
+];
+
+/** The tab segment of an editor path: '' (details), 'curriculum', 'publish', 'lessons'… */
+function tabOf(pathname: string): string {
+  return /^\/author\/courses\/[^/]+\/?([^/]*)/.exec(pathname)?.[1] ?? '';
+}
 
 /** What every editor tab gets from the frame: the course as last loaded or saved. */
 export interface EditorContext {
@@ -24,6 +35,7 @@ export function useEditorCourse(): AuthoringCourse {
 export function CourseEditorLayout() {
   const { courseId = '' } = useParams();
   const query = useAuthoringCourse(courseId);
+  const { pathname } = useLocation();
   useDocumentTitle(query.data ? `Edit: ${query.data.title}` : 'Course editor');
 
   if (query.isPending) return <LoadingState label="Loading the course…" />;
@@ -73,17 +85,18 @@ export function CourseEditorLayout() {
       )}
       <nav aria-label="Course editor">
         <ul className="tabs">
-          <li>
-            <NavLink to={base} end>
-              Details
-            </NavLink>
-          </li>
-          <li>
-            <NavLink to={`${base}/curriculum`}>Curriculum</NavLink>
-          </li>
-          <li>
-            <NavLink to={`${base}/publish`}>Publish</NavLink>
-          </li>
+          {TABS.map(([label, path]) => {
+            // A lesson's editor belongs to the Curriculum tab.
+            const current =
+              path === 'curriculum' ? /\/(curriculum|lessons\/)/.test(pathname) : tabOf(pathname) === path;
+            return (
+              <li key={path}>
+                <Link to={path ? `${base}/${path}` : base} aria-current={current ? 'page' : undefined}>
+                  {label}
+                </Link>
+              </li>
+            );
+          })}
         </ul>
       </nav>
       <Outlet context={{ course } satisfies EditorContext} />
