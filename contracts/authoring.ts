@@ -234,8 +234,8 @@ export const lessonContentVariants = {
   }),
   article: z.object({
     contentType: z.literal('article'),
-    /** Markdown, stored as written; rendered and sanitised on read. */
-    articleContent: z.string().trim().min(1).max(200_000),
+    /** Markdown, stored exactly as written (not trimmed); rendered and sanitised on read. */
+    articleContent: z.string().max(200_000).regex(/\S/, 'must not be empty'),
     videoDurationSeconds: durationSeconds.nullish(),
     downloadableResources: z.array(downloadableResourceSchema).max(50).default([]),
   }),

@@ -140,6 +140,24 @@ describe('authoring permissions (access.md)', () => {
   });
 });
 
+describe('OpenAPI', () => {
+  it('documents the authoring routes', async () => {
+    const doc = (await call('GET', '/api/docs/json')).json();
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/authoring/courses',
+        '/api/authoring/courses/{courseId}',
+        '/api/courses/{courseId}/checklist',
+        '/api/courses/{courseId}/sections/order',
+        '/api/courses/{courseId}/lessons/{lessonId}/move',
+      ]),
+    );
+    expect(Object.keys(doc.paths['/api/courses/{courseId}'])).toEqual(
+      expect.arrayContaining(['patch', 'delete']),
+    );
+  });
+});
+
 describe('read for edit', () => {
   it('returns the full course with lesson content to its owner', async () => {
     const course = await buildCourse(testDb.db, owner, { draft: true });
@@ -197,9 +215,20 @@ describe('trash and restore', () => {
 
   it('archives a published course out of the catalogue and publishes it again', async () => {
     const course = await buildCourse(testDb.db, owner);
+    expect((await call('POST', `/api/courses/${course.id}/enrollment`, learner)).statusCode).toBe(200);
     const archived = await call('POST', `/api/courses/${course.id}/archive`, owner);
     expect(archived.json()).toMatchObject({ status: 'archived' });
     expect((await call('GET', `/api/courses/${course.slug}`)).statusCode).toBe(404);
+    expect((await call('GET', `/api/courses/${course.slug}`, otherInstructor)).statusCode).toBe(404);
+    // Enrolled learners keep what they have (access.md; 0010's courses_select_enrolled).
+    const kept = await call('GET', `/api/courses/${course.slug}`, learner);
+    expect([kept.statusCode, kept.json().status]).toEqual([200, 'archived']);
+    // …so it cannot silently become a draft they cannot see, nor go to the trash.
+    const unpublish = await call('POST', `/api/courses/${course.id}/unpublish`, owner);
+    expect([unpublish.statusCode, unpublish.json().error.code]).toEqual([409, 'course_has_learners']);
+    expect((await call('DELETE', `/api/courses/${course.id}`, owner)).json().error.code).toBe(
+      'course_has_learners',
+    );
     const again = await call('POST', `/api/courses/${course.id}/publish`, owner);
     expect(again.json()).toMatchObject({ status: 'published', publishedAt: archived.json().publishedAt });
   });
