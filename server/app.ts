@@ -25,6 +25,7 @@ import type { Db } from './db/session.ts';
 import { accountsRoutes } from './modules/accounts/accounts.routes.ts';
 import { authoringRoutes } from './modules/authoring/authoring.routes.ts';
 import { coursesRoutes } from './modules/courses/courses.routes.ts';
+import { fileContentPath, filesRoutes } from './modules/files/files.routes.ts';
 import { mailboxRoutes } from './modules/mailbox/mailbox.routes.ts';
 import { authPlugin } from './platform/auth.ts';
 import { createBackground, type Background } from './platform/background.ts';
@@ -33,6 +34,7 @@ import { createLogger } from './platform/logger.ts';
 import { webPlugin } from './platform/web.ts';
 import { createMailer, type Mailer } from './platform/mail/mailer.ts';
 import { createPasswordHasher, type PasswordHasher } from './platform/passwords/passwords.ts';
+import { createStorage, type ObjectStorage } from './platform/storage/storage.ts';
 
 /** A Fastify instance whose routes are typed from their zod schemas. */
 export type App = FastifyInstance<
@@ -51,6 +53,8 @@ declare module 'fastify' {
     mailer: Mailer;
     /** Work started by requests and finished after the reply (see platform/background.ts). */
     background: Background;
+    /** Where uploaded files live (local disk or S3, by STORAGE_DRIVER). */
+    storage: ObjectStorage;
   }
 }
 
@@ -63,6 +67,7 @@ const modules: Array<{ prefix: string; routes: FastifyPluginAsyncZod | FastifyPl
   { prefix: '/api', routes: authoringRoutes },
   { prefix: '/api', routes: mailboxRoutes },
   { prefix: '/api', routes: accountsRoutes },
+  { prefix: '/api', routes: filesRoutes },
 ];
 
 export interface AppDeps {
@@ -76,6 +81,8 @@ export interface AppDeps {
   hasher?: PasswordHasher;
   /** The clock of calendar rules (the sign-up age check); tests pin it. Defaults to the real time. */
   now?: () => Date;
+  /** Defaults to createStorage from the config: DATA_DIR/files, or S3 with STORAGE_DRIVER=s3. */
+  storage?: ObjectStorage;
 }
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -116,6 +123,11 @@ export function buildApp(deps: AppDeps): App {
   if (!deps.mailer) app.addHook('onClose', async () => mailer.close());
   const background = createBackground(app.log);
   app.decorate('background', background);
+  app.decorate(
+    'storage',
+    deps.storage ??
+      createStorage(config.storage, { secret: config.jwtSecret, localContentPath: fileContentPath }),
+  );
   app.addHook('onClose', async () => background.settled());
   app.decorate('accounts', {
     db,

@@ -36,6 +36,11 @@ describe('parseConfig', () => {
       mailFrom: 'UsefulWriter <no-reply@localhost>',
       argon2: { memoryKib: 19_456, timeCost: 2 },
       trustProxy: false,
+      storage: { driver: 'local', dir: join(resolve('./data'), 'files') },
+      uploads: {
+        maxBytes: { image: 10 * 1024 * 1024, video: 2 * 1024 ** 3, resource: 100 * 1024 * 1024 },
+        urlTtlSeconds: 300,
+      },
     });
   });
 
@@ -58,6 +63,17 @@ describe('parseConfig', () => {
       ARGON2_MEMORY_KIB: '65536',
       ARGON2_TIME_COST: '3',
       TRUST_PROXY: '10.0.0.0/8,192.168.1.1',
+      STORAGE_DRIVER: 's3',
+      S3_ENDPOINT: 'http://minio:9000',
+      S3_REGION: 'eu-west-1',
+      S3_BUCKET: 'course-files',
+      S3_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      S3_SECRET_ACCESS_KEY: 'secret-key',
+      S3_FORCE_PATH_STYLE: 'true',
+      UPLOAD_MAX_IMAGE_BYTES: '1000',
+      UPLOAD_MAX_VIDEO_BYTES: '2000',
+      UPLOAD_MAX_RESOURCE_BYTES: '3000',
+      FILE_URL_TTL_SECONDS: '60',
     });
     expect(config).toEqual({
       port: 8080,
@@ -77,6 +93,16 @@ describe('parseConfig', () => {
       mailFrom: 'Learn <no-reply@learn.example.org>',
       argon2: { memoryKib: 65_536, timeCost: 3 },
       trustProxy: ['10.0.0.0/8', '192.168.1.1'],
+      storage: {
+        driver: 's3',
+        endpoint: 'http://minio:9000',
+        region: 'eu-west-1',
+        bucket: 'course-files',
+        accessKeyId: 'AKIDEXAMPLE',
+        secretAccessKey: 'secret-key',
+        forcePathStyle: true,
+      },
+      uploads: { maxBytes: { image: 1000, video: 2000, resource: 3000 }, urlTtlSeconds: 60 },
     });
   });
 
@@ -185,6 +211,44 @@ describe('SMTP_URL and MAIL_FROM', () => {
     const text = JSON.stringify(describeConfig(config));
     expect(text).not.toContain('hunter2');
     expect(text).toContain('smtp://mailer:***@smtp.example.org:587');
+  });
+});
+
+describe('file storage', () => {
+  it('needs a bucket for S3, and an access key id and secret together', () => {
+    expect(problemsOf({ STORAGE_DRIVER: 's3' })).toEqual([
+      `S3_BUCKET: required with STORAGE_DRIVER=s3; expected ${EXPECTED.S3_BUCKET}`,
+    ]);
+    expect(problemsOf({ S3_SECRET_ACCESS_KEY: 'hunter2' })).toEqual([
+      `S3_ACCESS_KEY_ID: expected ${EXPECTED.S3_ACCESS_KEY_ID}`,
+    ]);
+    expect(parseConfig({ STORAGE_DRIVER: 's3', S3_BUCKET: 'files' }).storage).toMatchObject({
+      driver: 's3',
+      region: 'us-east-1',
+      accessKeyId: undefined,
+      forcePathStyle: false,
+    });
+  });
+
+  it('refuses malformed values without echoing the secret, and describeConfig redacts it', () => {
+    expect(problemsOf({ STORAGE_DRIVER: 'ftp', S3_BUCKET: 'No_Such', FILE_URL_TTL_SECONDS: '5' })).toEqual([
+      `STORAGE_DRIVER: expected ${EXPECTED.STORAGE_DRIVER}, got "ftp"`,
+      `S3_BUCKET: expected ${EXPECTED.S3_BUCKET}, got "No_Such"`,
+      `FILE_URL_TTL_SECONDS: expected ${EXPECTED.FILE_URL_TTL_SECONDS}, got "5"`,
+    ]);
+    const config = resolveJwtSecret(
+      parseConfig({
+        STORAGE_DRIVER: 's3',
+        S3_BUCKET: 'files',
+        S3_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+        S3_SECRET_ACCESS_KEY: 'hunter2',
+        JWT_SECRET: SECRET,
+      }),
+    );
+    const text = JSON.stringify(describeConfig(config));
+    expect(text).not.toContain('hunter2');
+    expect(text).not.toContain('AKIDEXAMPLE');
+    expect(text).toContain('"bucket":"files"');
   });
 });
 

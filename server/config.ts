@@ -13,7 +13,7 @@ const MIN_SECRET_LENGTH = 32;
 export interface Config {
   port: number;
   host: string;
-  /** Absolute path; holds the embedded database, the generated JWT secret and (later) files. */
+  /** Absolute path; holds the embedded database, the generated JWT secret and (local driver) files. */
   dataDir: string;
   /** postgres://… when running against a PostgreSQL server; absent means embedded PGlite. */
   databaseUrl: string | undefined;
@@ -40,7 +40,26 @@ export interface Config {
    * (all), a hop count, or addresses/CIDRs. Per-IP rate limits depend on it behind a load balancer.
    */
   trustProxy: boolean | number | string[];
+  /** Where uploaded files live: local disk (`${dataDir}/files`) or an S3-compatible bucket. */
+  storage: StorageConfig;
+  /** Upload byte limits per kind of file, and how long a signed file URL lives. */
+  uploads: { maxBytes: { image: number; video: number; resource: number }; urlTtlSeconds: number };
 }
+
+export type StorageConfig =
+  | { driver: 'local'; dir: string }
+  | {
+      driver: 's3';
+      /** Absent means AWS itself; set it for MinIO, R2, B2, Ceph… */
+      endpoint: string | undefined;
+      region: string;
+      bucket: string;
+      /** Both absent means the AWS SDK's default credential chain (environment, instance role…). */
+      accessKeyId: string | undefined;
+      /** Never log it. */
+      secretAccessKey: string | undefined;
+      forcePathStyle: boolean;
+    };
 
 /** What the environment alone yields: the JWT secret may still have to come from `${dataDir}/jwt-secret`. */
 export type ParsedConfig = Omit<Config, 'jwtSecret'> & { jwtSecret: string | undefined };
@@ -80,6 +99,23 @@ const envSchema = z.object({
     .string()
     .regex(/^(true|false|\d{1,2}|[0-9a-fA-F.:/]+(,[0-9a-fA-F.:/]+)*)$/)
     .default('false'),
+  STORAGE_DRIVER: z.enum(['local', 's3']).default('local'),
+  S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  S3_REGION: z
+    .string()
+    .regex(/^[a-z0-9-]{1,64}$/)
+    .default('us-east-1'),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/)
+    .optional(),
+  S3_ACCESS_KEY_ID: z.string().min(1).max(256).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).max(256).optional(),
+  S3_FORCE_PATH_STYLE: z.stringbool().default(false),
+  UPLOAD_MAX_IMAGE_BYTES: int(1, 1024 ** 4).default(10 * 1024 * 1024),
+  UPLOAD_MAX_VIDEO_BYTES: int(1, 1024 ** 4).default(2 * 1024 * 1024 * 1024),
+  UPLOAD_MAX_RESOURCE_BYTES: int(1, 1024 ** 4).default(100 * 1024 * 1024),
+  FILE_URL_TTL_SECONDS: int(10, 7 * 24 * 60 * 60).default(300),
 });
 
 type EnvName = keyof typeof envSchema.shape;
@@ -103,10 +139,28 @@ export const EXPECTED: Record<EnvName, string> = {
   ARGON2_MEMORY_KIB: `an integer number of KiB, at least ${OWASP_ARGON2_MINIMUM.memoryKib} (lower only with NODE_ENV=test)`,
   ARGON2_TIME_COST: `an integer number of passes, at least ${OWASP_ARGON2_MINIMUM.timeCost} (lower only with NODE_ENV=test)`,
   TRUST_PROXY: 'false, true, a number of proxy hops (1), or comma-separated proxy addresses/CIDRs',
+  STORAGE_DRIVER: 'local or s3',
+  S3_ENDPOINT: 'an http:// or https:// URL of an S3-compatible service',
+  S3_REGION: 'a region name such as us-east-1 (lowercase letters, digits and hyphens)',
+  S3_BUCKET:
+    'a bucket name (3–63 lowercase letters, digits, dots and hyphens); required with STORAGE_DRIVER=s3',
+  S3_ACCESS_KEY_ID: 'an access key id (set together with S3_SECRET_ACCESS_KEY)',
+  S3_SECRET_ACCESS_KEY: 'a secret access key (set together with S3_ACCESS_KEY_ID)',
+  S3_FORCE_PATH_STYLE: 'true or false (also 1/0, yes/no, on/off)',
+  UPLOAD_MAX_IMAGE_BYTES: 'an integer number of bytes from 1 to 1099511627776',
+  UPLOAD_MAX_VIDEO_BYTES: 'an integer number of bytes from 1 to 1099511627776',
+  UPLOAD_MAX_RESOURCE_BYTES: 'an integer number of bytes from 1 to 1099511627776',
+  FILE_URL_TTL_SECONDS: 'an integer number of seconds from 10 to 604800',
 };
 
 /** Values never echoed back in error messages (a database URL may carry a password). */
-const SECRET_VARS = new Set<EnvName>(['JWT_SECRET', 'DATABASE_URL', 'SMTP_URL']);
+const SECRET_VARS = new Set<EnvName>([
+  'JWT_SECRET',
+  'DATABASE_URL',
+  'SMTP_URL',
+  'S3_ACCESS_KEY_ID',
+  'S3_SECRET_ACCESS_KEY',
+]);
 
 /**
  * Parses the environment without side effects. Throws a ConfigError listing every problem, one
@@ -144,6 +198,13 @@ export function parseConfig(env: Record<string, string | undefined>): ParsedConf
     if (result.data.ARGON2_TIME_COST < OWASP_ARGON2_MINIMUM.timeCost)
       problems.set('ARGON2_TIME_COST', `ARGON2_TIME_COST: expected ${EXPECTED.ARGON2_TIME_COST}`);
   }
+  // An S3 store needs a bucket; a key id without its secret (or the reverse) is a typo, not a choice.
+  if (input.STORAGE_DRIVER === 's3' && !input.S3_BUCKET && !problems.has('S3_BUCKET'))
+    problems.set('S3_BUCKET', `S3_BUCKET: required with STORAGE_DRIVER=s3; expected ${EXPECTED.S3_BUCKET}`);
+  if (Boolean(input.S3_ACCESS_KEY_ID) !== Boolean(input.S3_SECRET_ACCESS_KEY)) {
+    const missing = input.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID';
+    if (!problems.has(missing)) problems.set(missing, `${missing}: expected ${EXPECTED[missing]}`);
+  }
   if (!result.success || problems.size > 0) throw new ConfigError([...problems.values()]);
 
   const e = result.data;
@@ -166,6 +227,26 @@ export function parseConfig(env: Record<string, string | undefined>): ParsedConf
     mailFrom: e.MAIL_FROM,
     argon2: { memoryKib: e.ARGON2_MEMORY_KIB, timeCost: e.ARGON2_TIME_COST },
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    storage:
+      e.STORAGE_DRIVER === 's3'
+        ? {
+            driver: 's3',
+            endpoint: e.S3_ENDPOINT,
+            region: e.S3_REGION,
+            bucket: e.S3_BUCKET!,
+            accessKeyId: e.S3_ACCESS_KEY_ID,
+            secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+            forcePathStyle: e.S3_FORCE_PATH_STYLE,
+          }
+        : { driver: 'local', dir: join(dataDir, 'files') },
+    uploads: {
+      maxBytes: {
+        image: e.UPLOAD_MAX_IMAGE_BYTES,
+        video: e.UPLOAD_MAX_VIDEO_BYTES,
+        resource: e.UPLOAD_MAX_RESOURCE_BYTES,
+      },
+      urlTtlSeconds: e.FILE_URL_TTL_SECONDS,
+    },
   };
 }
 
@@ -225,5 +306,13 @@ export function describeConfig(config: Config): Record<string, unknown> {
     databaseUrl: masked(config.databaseUrl),
     smtpUrl: masked(config.smtpUrl),
     jwtSecret: '[redacted]',
+    storage:
+      config.storage.driver === 's3'
+        ? {
+            ...config.storage,
+            accessKeyId: config.storage.accessKeyId && '[redacted]',
+            secretAccessKey: config.storage.secretAccessKey && '[redacted]',
+          }
+        : config.storage,
   };
 }

@@ -185,6 +185,23 @@ export interface CodeSubmissions {
   updatedBy: string | null;
 }
 
+export interface CourseFiles {
+  id: Generated<string>;
+  courseId: string;
+  lessonId: string | null;
+  storageKey: string;
+  originalName: string;
+  contentType: string;
+  sizeBytes: number;
+  sha256: string;
+  purpose: 'course_thumbnail' | 'course_preview_video' | 'lesson_video' | 'lesson_resource';
+  createdAt: Generated<Timestamp>;
+  updatedAt: Generated<Timestamp>;
+  createdBy: string | null;
+  updatedBy: string | null;
+  deletedAt: Timestamp | null;
+}
+
 export interface CourseLessons {
   id: Generated<string>;
   courseId: string;
@@ -564,6 +581,7 @@ export interface DB {
   certificates: Certificates;
   codeChallenges: CodeChallenges;
   codeSubmissions: CodeSubmissions;
+  courseFiles: CourseFiles;
   courseLessons: CourseLessons;
   courseReviews: CourseReviews;
   courseSections: CourseSections;

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Tx } from '../../server/db/session.ts';
 
 /**
@@ -617,5 +617,35 @@ export async function createMailMessage(
     })
     .returning('id')
     .executeTakeFirstOrThrow();
+  return id;
+}
+
+/** An uploaded file's row (no object in any store: the security tests read rows only). */
+export async function createFile(
+  tx: Tx,
+  options: {
+    courseId: string;
+    purpose?: 'course_thumbnail' | 'course_preview_video' | 'lesson_video' | 'lesson_resource';
+    lessonId?: string | null;
+    name?: string;
+    deleted?: boolean;
+  },
+): Promise<string> {
+  const id = randomUUID();
+  await tx
+    .insertInto('courseFiles')
+    .values({
+      id,
+      courseId: options.courseId,
+      lessonId: options.lessonId ?? null,
+      storageKey: `files/${id}`,
+      originalName: options.name ?? 'file.pdf',
+      contentType: 'application/pdf',
+      sizeBytes: 1234,
+      sha256: 'a'.repeat(64),
+      purpose: options.purpose ?? 'lesson_resource',
+      deletedAt: options.deleted ? new Date() : null,
+    })
+    .execute();
   return id;
 }

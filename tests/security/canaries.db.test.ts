@@ -29,6 +29,7 @@ const KINDS = [
   'private-profile', // full name behind a blank display name, Stripe customer id
   'other-learner-row', // another learner's AI question, lesson notes, activity log
   'mail-link', // a reset/confirmation link in the mail outbox (admin mailbox only, even for the recipient)
+  'draft-file', // the name of a file uploaded to a draft course (its preview lesson's video)
 ] as const;
 type Kind = (typeof KINDS)[number];
 
@@ -111,11 +112,17 @@ beforeAll(async () => {
       content: paidContent('content-deleted-preview'),
     });
     await f.createLesson(tx, { courseId: Y, sectionId: secY, content: paidContent('content-y') });
-    await f.createLesson(tx, {
+    const draftPreview = await f.createLesson(tx, {
       courseId: draft,
       sectionId: secDraft,
       isPreview: true,
       content: paidContent('content-draft-preview'),
+    });
+    await f.createFile(tx, {
+      courseId: draft,
+      lessonId: draftPreview,
+      purpose: 'lesson_video',
+      name: `${canary('draft-file')}.mp4`,
     });
 
     const enrolA = await f.createEnrollment(tx, { userId: studentA, courseId: X });

@@ -70,6 +70,22 @@ export const WORLD = {
   learning_analytics: ['laA', 'laB'],
   // Sent to studentA and to studentB (their confirmation links are in the bodies).
   mail_outbox: ['mailA', 'mailB'],
+  // Uploaded files (0015). fXThumb: X's thumbnail; fXPreview: video of lXPreview; fX: resource of lX;
+  // fXUnlinked: a resource of X no lesson uses; fXDeleted: soft-deleted video of lXPreview; fY: video
+  // of lY; fDraftThumb / fDraftPreview: thumbnail and lDraft's video of the draft course; fArchived:
+  // resource of lArchived; fDeletedCourse: thumbnail of the deleted course.
+  course_files: [
+    'fXThumb',
+    'fXPreview',
+    'fX',
+    'fXUnlinked',
+    'fXDeleted',
+    'fY',
+    'fDraftThumb',
+    'fDraftPreview',
+    'fArchived',
+    'fDeletedCourse',
+  ],
 } as const;
 
 export type TableName = keyof typeof WORLD;
@@ -602,6 +618,45 @@ const expectations: { [T in TableName]: TableExpectation<T> } = {
       'delete mailA': nobody,
     },
   },
+
+  // course_files (added, 0015) — read: the course's managers (owner, admin) only; everyone else
+  // reaches a file through private.readable_file (PROJECTIONS). write: managers upload, rename,
+  // link to a lesson and soft-delete; what the file is (key, type, size, purpose, course) is fixed.
+  course_files: {
+    read: {
+      anon: [],
+      studentA: [],
+      studentB: [],
+      owner: [
+        'fXThumb',
+        'fXPreview',
+        'fX',
+        'fXUnlinked',
+        'fXDeleted',
+        'fDraftThumb',
+        'fDraftPreview',
+        'fArchived',
+        'fDeletedCourse',
+      ],
+      otherInstructor: ['fY'],
+      admin: 'all',
+    },
+    write: {
+      'insert file into X': only('owner', 'admin'),
+      'insert file into Y': only('otherInstructor', 'admin'),
+      'insert forged created_by': nobody,
+      'update original_name of fX': only('owner', 'admin'),
+      'update lesson_id of fX → lXPreview': only('owner', 'admin'),
+      'update protected storage_key of fX': nobody,
+      'update protected purpose of fX → course_thumbnail': nobody,
+      'update protected course_id of fX → Y': nobody,
+      'update protected content_type of fX': nobody,
+      'update protected size_bytes of fX': nobody,
+      'update protected created_by of fX': nobody,
+      'soft delete fX': only('owner', 'admin'),
+      'delete fX': nobody,
+    },
+  },
 };
 
 export const EXPECTATIONS: Readonly<Record<TableName, TableExpectation>> = expectations as Record<
@@ -668,6 +723,39 @@ const projections = {
       admin: ['owner', 'otherInstructor', 'studentA', 'studentB', 'studentC'],
     },
   } satisfies ProjectionExpectation<'profiles'>,
+  // A file's bytes (0015): public purposes with the course; lesson materials as the lesson's content
+  // (preview lessons of published courses for anyone, others for enrolled learners); managers all
+  // their live files; a deleted file nobody.
+  'private.readable_file': {
+    table: 'course_files',
+    read: {
+      anon: ['fXThumb', 'fXPreview'],
+      studentA: ['fXThumb', 'fXPreview', 'fX', 'fArchived'],
+      studentB: ['fXThumb', 'fXPreview', 'fY'],
+      owner: [
+        'fXThumb',
+        'fXPreview',
+        'fX',
+        'fXUnlinked',
+        'fDraftThumb',
+        'fDraftPreview',
+        'fArchived',
+        'fDeletedCourse',
+      ],
+      otherInstructor: ['fXThumb', 'fXPreview', 'fY'],
+      admin: [
+        'fXThumb',
+        'fXPreview',
+        'fX',
+        'fXUnlinked',
+        'fY',
+        'fDraftThumb',
+        'fDraftPreview',
+        'fArchived',
+        'fDeletedCourse',
+      ],
+    },
+  } satisfies ProjectionExpectation<'course_files'>,
   // Anyone can verify a certificate by its public id.
   'private.verify_certificate': {
     table: 'certificates',

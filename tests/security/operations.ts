@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Db, Tx } from '../../server/db/session.ts';
 import type { Label, TableName } from './expectations.ts';
 import {
@@ -755,7 +755,51 @@ export const OPERATIONS: { [T in TableName]: Record<string, Operation> } = {
     'update protected created_by of mailA': forgeCreatedBy('mail_outbox', 'mailA'),
     'delete mailA': remove('mail_outbox', 'mailA'),
   },
+
+  course_files: {
+    'insert file into X': insert('course_files', (w) => newFile(w.rows.courses.X)),
+    'insert file into Y': insert('course_files', (w) => newFile(w.rows.courses.Y)),
+    'insert forged created_by': insert('course_files', (w) =>
+      newFile(w.rows.courses.X, { createdBy: w.users.admin }),
+    ),
+    'update original_name of fX': update('course_files', 'fX', { originalName: 'renamed.pdf' }),
+    'update lesson_id of fX → lXPreview': update('course_files', 'fX', (w) => ({
+      lessonId: w.rows.course_lessons.lXPreview,
+    })),
+    // The same key it has (the CHECK allows no other): the column itself is what is refused.
+    'update protected storage_key of fX': update('course_files', 'fX', (w) => ({
+      storageKey: `files/${w.rows.course_files.fX}`,
+    })),
+    'update protected purpose of fX → course_thumbnail': update('course_files', 'fX', {
+      purpose: 'course_thumbnail',
+    }),
+    'update protected course_id of fX → Y': update('course_files', 'fX', (w) => ({
+      courseId: w.rows.courses.Y,
+      lessonId: null,
+    })),
+    'update protected content_type of fX': update('course_files', 'fX', { contentType: 'text/html' }),
+    'update protected size_bytes of fX': update('course_files', 'fX', { sizeBytes: 1 }),
+    'update protected created_by of fX': forgeCreatedBy('course_files', 'fX'),
+    'soft delete fX': softDelete('course_files', 'fX'),
+    'delete fX': remove('course_files', 'fX'),
+  },
 };
+
+/** A file row as the upload writes it: the key is made from the id. */
+function newFile(courseId: string, extra: Values = {}): Values {
+  const id = randomUUID();
+  return {
+    id,
+    courseId,
+    storageKey: `files/${id}`,
+    originalName: 'new.pdf',
+    contentType: 'application/pdf',
+    sizeBytes: 10,
+    sha256: 'b'.repeat(64),
+    purpose: 'lesson_resource',
+    ...extra,
+  };
+}
 
 /** Runs one operation in `tx` and returns the number of rows it wrote. */
 export async function perform(tx: Tx, op: Operation, w: World, me: Me): Promise<bigint> {

@@ -167,6 +167,13 @@ const projectionCalls: Record<ProjectionName, Projection> = {
     (
       await sql<{ id: string }>`select id from private.public_profile_cards(${ids}::uuid[])`.execute(tx)
     ).rows.map((r) => r.id),
+  'private.readable_file': async (tx, ids) =>
+    (
+      await sql<{ id: string }>`
+        select r.id from unnest(${ids}::uuid[]) as c(id) cross join lateral private.readable_file(c.id) r`.execute(
+        tx,
+      )
+    ).rows.map((r) => r.id),
   'private.verify_certificate': async (tx) => {
     const codes = Object.values(w.certificateCodes);
     const rows = (

@@ -159,6 +159,19 @@ export async function plantWorld(db: Db): Promise<World> {
     const mailA = await f.createMailMessage(tx, { to: studentA.email });
     const mailB = await f.createMailMessage(tx, { to: studentB.email });
 
+    const file = (courseId: string, opts: Omit<Parameters<typeof f.createFile>[1], 'courseId'> = {}) =>
+      f.createFile(tx, { courseId, ...opts });
+    const fXThumb = await file(X, { purpose: 'course_thumbnail' });
+    const fXPreview = await file(X, { purpose: 'lesson_video', lessonId: lXPreview });
+    const fX = await file(X, { lessonId: lX });
+    const fXUnlinked = await file(X);
+    const fXDeleted = await file(X, { purpose: 'lesson_video', lessonId: lXPreview, deleted: true });
+    const fY = await file(Y, { purpose: 'lesson_video', lessonId: lY });
+    const fDraftThumb = await file(draft, { purpose: 'course_thumbnail' });
+    const fDraftPreview = await file(draft, { purpose: 'lesson_video', lessonId: lDraft });
+    const fArchived = await file(archived, { lessonId: lArchived });
+    const fDeletedCourse = await file(deleted, { purpose: 'course_thumbnail' });
+
     const rvA_archived = await f.createReview(tx, { userId: studentA.id, courseId: archived });
     const rvA_deleted = await f.createReview(tx, { userId: studentA.id, courseId: deleted });
     const rvB_Y = await f.createReview(tx, { userId: studentB.id, courseId: Y });
@@ -210,6 +223,18 @@ export async function plantWorld(db: Db): Promise<World> {
         activity_logs: { lgA, lgB, lgNoUser },
         learning_analytics: { laA, laB },
         mail_outbox: { mailA, mailB },
+        course_files: {
+          fXThumb,
+          fXPreview,
+          fX,
+          fXUnlinked,
+          fXDeleted,
+          fY,
+          fDraftThumb,
+          fDraftPreview,
+          fArchived,
+          fDeletedCourse,
+        },
       },
     };
   });
