@@ -160,6 +160,20 @@ describe('authoring journey: create, build, reorder, publish; a visitor finds it
       await page.getByLabel('File 1 URL').fill('https://files.usefulwriter.example/notebook.pdf');
       await page.getByLabel('File 1 size (bytes)').fill('48213');
       await page.getByLabel('File 1 type').fill('application/pdf');
+      // A second file, uploaded: the row fills itself with the stored file's URL, name, size and type.
+      await page.getByLabel('Downloadable resource').setInputFiles({
+        name: 'checklist.pdf',
+        mimeType: 'application/pdf',
+        buffer: Buffer.from(
+          '%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n',
+        ),
+      });
+      await page.getByText(/checklist\.pdf uploaded/).waitFor();
+      await expect(page.getByLabel('File 2 name').inputValue()).resolves.toBe('checklist.pdf');
+      await expect(page.getByLabel('File 2 URL').inputValue()).resolves.toMatch(
+        /^\/api\/files\/[0-9a-f-]{36}$/,
+      );
+      await expect(page.getByLabel('File 2 type').inputValue()).resolves.toBe('application/pdf');
     });
 
     expect(await lessonTitles(page, SECTIONS[0]!)).toEqual([ARTICLE, VIDEO]);

@@ -170,8 +170,7 @@ function CourseDetailsForm({ course }: { course: AuthoringCourse }) {
             />
             {renderUpload({
               courseId: course.id,
-              purpose: 'thumbnail',
-              accept: 'image/png,image/jpeg,image/webp',
+              purpose: 'course_thumbnail',
               onUploaded: (file) => set('thumbnailUrl', file.url),
             })}
             {form.thumbnailUrl && !errors.thumbnailUrl && (
@@ -192,8 +191,7 @@ function CourseDetailsForm({ course }: { course: AuthoringCourse }) {
             />
             {renderUpload({
               courseId: course.id,
-              purpose: 'video',
-              accept: 'video/mp4,video/webm',
+              purpose: 'course_preview_video',
               onUploaded: (file) => set('previewVideoUrl', file.url),
             })}
           </div>

@@ -72,6 +72,7 @@ function LessonForm({
   lesson?: AuthoringLesson;
 }) {
   const isNew = lesson === undefined;
+  const lessonId = lesson?.id;
   useDocumentTitle(isNew ? 'New lesson' : `Edit lesson: ${lesson.title}`);
   const initial = lesson ? toLessonForm(lesson) : emptyLessonForm();
   const [form, setForm] = useState<LessonFormState>(initial);
@@ -223,8 +224,8 @@ function LessonForm({
             />
             {renderUpload({
               courseId,
-              purpose: 'video',
-              accept: 'video/mp4,video/webm',
+              purpose: 'lesson_video',
+              lessonId,
               onUploaded: (file) => set('videoUrl', file.url),
             })}
             <DurationField form={form} set={set} error={errors.duration} required />
@@ -274,6 +275,7 @@ function LessonForm({
       {authored && (
         <ResourcesEditor
           courseId={courseId}
+          lessonId={lessonId}
           rows={form.resources}
           onChange={(rows) => set('resources', rows)}
           errors={errors}
@@ -356,12 +358,14 @@ function DurationField({
 /** Downloadable files of a lesson: each with a name, a link (or upload), and optionally size and type. */
 function ResourcesEditor({
   courseId,
+  lessonId,
   rows,
   onChange,
   errors,
   required,
 }: {
   courseId: string;
+  lessonId: string | undefined;
   rows: ResourceRow[];
   onChange: (rows: ResourceRow[]) => void;
   errors: Record<string, string>;
@@ -452,7 +456,8 @@ function ResourcesEditor({
         </Button>
         {renderUpload({
           courseId,
-          purpose: 'resource',
+          purpose: 'lesson_resource',
+          lessonId,
           onUploaded: (file) =>
             onChange([
               ...rows,

@@ -1,32 +1,29 @@
 import type { ReactNode } from 'react';
+import type { CourseFile, FilePurpose } from '../../../../contracts/files.ts';
+import { FileUpload } from '../../components/FileUpload.tsx';
 
 /**
- * The one integration point between authoring and file uploads (feat/files builds
- * web/src/components/FileUpload.tsx). Every place an author may upload a file (thumbnail, preview
- * video, lesson video, resources) renders `renderUpload(...)`; until the component is merged it
- * renders nothing and those fields take a typed URL, which works with any hosted file.
- *
- * At merge: import FileUpload and return
- *   <FileUpload courseId={courseId} purpose={purpose} accept={accept} onUploaded={onUploaded} />
+ * The one place where authoring meets file uploads: every field that may hold an uploaded file
+ * (thumbnail, preview video, lesson video, resources) renders `renderUpload(...)` next to its URL
+ * input. A typed http(s) URL keeps working; an upload fills the field with `/api/files/<id>`.
  */
-export interface UploadedFile {
-  id: string;
-  /** `/api/files/<id>` */
-  url: string;
-  name: string;
-  sizeBytes: number;
-  contentType: string;
-}
-
-export type UploadPurpose = 'thumbnail' | 'video' | 'resource';
-
 export interface UploadSlotProps {
   courseId: string;
-  purpose: UploadPurpose;
-  accept?: string;
-  onUploaded: (file: UploadedFile) => void;
+  purpose: FilePurpose;
+  /** The lesson being edited, once it exists (files of a new lesson are attached to the course). */
+  lessonId?: string;
+  label?: string;
+  onUploaded: (file: CourseFile) => void;
 }
 
-export function renderUpload(_props: UploadSlotProps): ReactNode {
-  return null;
+export function renderUpload({ courseId, purpose, lessonId, label, onUploaded }: UploadSlotProps): ReactNode {
+  return (
+    <FileUpload
+      courseId={courseId}
+      purpose={purpose}
+      lessonId={lessonId}
+      label={label}
+      onUploaded={onUploaded}
+    />
+  );
 }
