@@ -166,7 +166,7 @@ function CourseDetailsForm({ course }: { course: AuthoringCourse }) {
               value={form.thumbnailUrl}
               onChange={(e) => set('thumbnailUrl', e.target.value)}
               error={errors.thumbnailUrl}
-              hint="16:9, at least 1280 × 720. A link, or upload a file where uploads are enabled."
+              hint="16:9, at least 1280 × 720. Paste a link or upload an image below."
             />
             {renderUpload({
               courseId: course.id,
@@ -187,7 +187,7 @@ function CourseDetailsForm({ course }: { course: AuthoringCourse }) {
               value={form.previewVideoUrl}
               onChange={(e) => set('previewVideoUrl', e.target.value)}
               error={errors.previewVideoUrl}
-              hint="A short trailer shown on the landing page to everyone."
+              hint="A short trailer shown on the landing page to everyone. Paste a link or upload a video below."
             />
             {renderUpload({
               courseId: course.id,

@@ -220,7 +220,7 @@ function LessonForm({
               value={form.videoUrl}
               onChange={(e) => set('videoUrl', e.target.value)}
               error={errors.videoUrl}
-              hint="A link to an MP4 or WebM file, or upload one where uploads are enabled."
+              hint="A link to an MP4 or WebM file, or upload one below."
             />
             {renderUpload({
               courseId,
