@@ -25,6 +25,7 @@ export default defineConfig({
             'contracts/**/*.test.ts',
             'tests/**/*.test.ts',
             'bench/**/*.test.ts',
+            'web/src/**/*.test.ts',
           ],
           exclude: ['**/*.db.test.ts', '**/*.e2e.test.ts', '**/node_modules/**'],
         },

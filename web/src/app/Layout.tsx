@@ -59,6 +59,11 @@ function SiteHeader() {
                 Courses
               </NavLink>
             </li>
+            {(user?.role === 'instructor' || user?.role === 'admin') && (
+              <li>
+                <NavLink to="/author">Teach</NavLink>
+              </li>
+            )}
             {user?.role === 'admin' && (
               <>
                 <li>

@@ -11,6 +11,7 @@ import { SignInPage } from '../features/auth/SignInPage.tsx';
 import { SignUpPage } from '../features/auth/SignUpPage.tsx';
 import { CatalogPage } from '../features/catalog/CatalogPage.tsx';
 import { CoursePage } from '../features/courses/CoursePage.tsx';
+import { authoringRoutes } from '../features/authoring/authoring.routes.tsx';
 import { Layout, NotFoundPage, RouteErrorPage } from './Layout.tsx';
 import { RequireUser } from './RequireUser.tsx';
 
@@ -34,6 +35,7 @@ export const router = createBrowserRouter([
           { path: 'account/profile', element: <ProfilePage /> },
           { path: 'account/security', element: <SecurityPage /> },
           { path: 'account/sessions', element: <SessionsPage /> },
+          ...authoringRoutes,
         ],
       },
       {
