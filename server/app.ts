@@ -24,6 +24,7 @@ import { MigrationError, pendingMigrations, readMigrations, type Migration } fro
 import type { Db } from './db/session.ts';
 import { accountsRoutes } from './modules/accounts/accounts.routes.ts';
 import { coursesRoutes } from './modules/courses/courses.routes.ts';
+import { learningRoutes } from './modules/learning/learning.routes.ts';
 import { mailboxRoutes } from './modules/mailbox/mailbox.routes.ts';
 import { authPlugin } from './platform/auth.ts';
 import { createBackground, type Background } from './platform/background.ts';
@@ -61,6 +62,7 @@ const modules: Array<{ prefix: string; routes: FastifyPluginAsyncZod | FastifyPl
   { prefix: '/api', routes: coursesRoutes },
   { prefix: '/api', routes: mailboxRoutes },
   { prefix: '/api', routes: accountsRoutes },
+  { prefix: '/api', routes: learningRoutes },
 ];
 
 export interface AppDeps {
