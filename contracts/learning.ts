@@ -97,7 +97,7 @@ export const NOTES_MAX_LENGTH = 100_000;
 export const lessonNotesInputSchema = z
   .object({ notes: z.string().max(NOTES_MAX_LENGTH) })
   .strict()
-  .meta({ id: 'LessonNotesInput' });
+  .meta({ id: 'SaveLessonNotes' });
 export type LessonNotesInput = z.infer<typeof lessonNotesInputSchema>;
 
 export const lessonNotesSchema = z
@@ -207,7 +207,7 @@ export const grantInputSchema = z
     expiresAt: z.iso.datetime({ offset: true }).nullish(),
   })
   .strict()
-  .meta({ id: 'GrantInput' });
+  .meta({ id: 'GrantRequest' });
 export type GrantInput = z.input<typeof grantInputSchema>;
 
 export const revokeGrantInputSchema = z.object({ email: z.email().max(320) }).strict();
