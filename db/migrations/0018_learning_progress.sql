@@ -17,6 +17,10 @@
 --   applied (a late, reordered or repeated one) changes neither position nor time spent, so
 --   nothing is counted twice; its monotone facts (completed, watched seconds) still apply, so a
 --   completion is never lost to reordering. A client clock far ahead is clamped to now + 5 minutes.
+--   Once a row has had a report, a write without a client time (0009's direct interface) counts as
+--   not newer: it can still complete the lesson, but not move position or time.
+-- * Position-only heartbeats are written like any report (no coalescing in the server): every
+--   answer reflects the database, and a crash loses nothing that was acknowledged.
 -- * Time spent per write is capped by the wall clock as in 0009 (time since the previous write of
 --   the row, or since enrolment, plus one minute; never more than a day), now counted in seconds.
 --   Minutes (lesson, enrolment, profile, day) are whole minutes of the exact seconds: remainders are
