@@ -29,6 +29,7 @@ import { coursesRoutes } from './modules/courses/courses.routes.ts';
 import { fileContentPath, filesRoutes } from './modules/files/files.routes.ts';
 import { landingRoutes } from './modules/courses/landing.routes.ts';
 import { findPageMeta } from './modules/courses/landing.service.ts';
+import { learningRoutes } from './modules/learning/learning.routes.ts';
 import { mailboxRoutes } from './modules/mailbox/mailbox.routes.ts';
 import { markdownRoutes } from './modules/markdown/markdown.routes.ts';
 import { authPlugin } from './platform/auth.ts';
@@ -75,6 +76,7 @@ const modules: Array<{ prefix: string; routes: FastifyPluginAsyncZod | FastifyPl
   { prefix: '/api', routes: accountsRoutes },
   { prefix: '/api', routes: filesRoutes },
   { prefix: '/api', routes: markdownRoutes },
+  { prefix: '/api', routes: learningRoutes },
 ];
 
 export interface AppDeps {

@@ -40,6 +40,20 @@ export interface PrivateAuthSessions {
   userAgent: string | null;
 }
 
+export interface PrivateCourseAccessGrants {
+  id: Generated<string>;
+  courseId: string;
+  email: string;
+  expiresAt: Timestamp | null;
+  grantedBy: string | null;
+  grantedAt: Generated<Timestamp>;
+  revokedAt: Timestamp | null;
+  enrollmentId: string | null;
+  createdEnrollment: Generated<boolean>;
+  previousExpiresAt: Timestamp | null;
+  appliedAt: Timestamp | null;
+}
+
 export interface PrivateEmailTokens {
   id: Generated<string>;
   userId: string;
@@ -391,6 +405,7 @@ export interface LearningAnalytics {
   updatedAt: Generated<Timestamp>;
   createdBy: string | null;
   updatedBy: string | null;
+  secondsLearned: Generated<number>;
 }
 
 export interface LessonProgress {
@@ -411,6 +426,10 @@ export interface LessonProgress {
   updatedAt: Generated<Timestamp>;
   createdBy: string | null;
   updatedBy: string | null;
+  timeSpentSeconds: Generated<number>;
+  videoWatchedSeconds: Generated<number>;
+  clientReportedAt: Timestamp | null;
+  notesUpdatedAt: Timestamp | null;
 }
 
 export interface MailOutbox {
@@ -483,6 +502,7 @@ export interface Profiles {
   updatedAt: Generated<Timestamp>;
   createdBy: string | null;
   updatedBy: string | null;
+  learningSecondsRemainder: Generated<number>;
 }
 
 export interface PromotionalCodes {
@@ -572,6 +592,7 @@ export interface Quizzes {
 export interface DB {
   'auth.users': AuthUsers;
   'private.auth_sessions': PrivateAuthSessions;
+  'private.course_access_grants': PrivateCourseAccessGrants;
   'private.email_tokens': PrivateEmailTokens;
   'private.rate_limit_events': PrivateRateLimitEvents;
   'private.refresh_tokens': PrivateRefreshTokens;

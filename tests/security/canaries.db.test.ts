@@ -322,6 +322,12 @@ function callFor(name: string, args: string) {
       return sql`select to_jsonb(r) as row from unnest(${texts}::text[]) as a(v) cross join lateral ${fn}(a.v) r`;
     case 'timestamp with time zone':
       return sql`select to_jsonb(r) as row from ${fn}(now() - interval '1 hour') r`;
+    case 'uuid, text':
+      return sql`select to_jsonb(r) as row from unnest(${ids}::uuid[]) as a(v)
+                   cross join unnest(${texts}::text[]) as b(t) cross join lateral ${fn}(a.v, b.t) r`;
+    case 'uuid, text, timestamp with time zone':
+      return sql`select to_jsonb(r) as row from unnest(${ids}::uuid[]) as a(v)
+                   cross join unnest(${texts}::text[]) as b(t) cross join lateral ${fn}(a.v, b.t, null) r`;
     case 'uuid, integer':
       return sql`select to_jsonb(r) as row from unnest(${ids}::uuid[]) as a(v)
                    cross join generate_series(0, 5) as d(day) cross join lateral ${fn}(a.v, d.day) r`;

@@ -144,6 +144,7 @@ const expectations: { [T in TableName]: TableExpectation<T> } = {
       'update protected own courses_completed': only('admin'),
       'update protected own total_learning_minutes': only('admin'),
       'update protected own current_streak_days': only('admin'),
+      'update protected own learning_seconds_remainder': nobody, // kept by triggers only (0018)
       'update protected own email': nobody, // [reading] email belongs to auth.users
       'update protected own created_by': nobody,
       "update protected studentA's role → instructor": only('admin'),
@@ -305,6 +306,8 @@ const expectations: { [T in TableName]: TableExpectation<T> } = {
       'insert forged completed_at (progress on lXPreview)': nobody,
       'insert forged enrollment_id': nobody,
       'update user_notes of pA_X': only('studentA'),
+      'update time_spent_seconds of pA_X': only('studentA'),
+      'update protected notes_updated_at of pA_X': nobody,
       'update protected completed_at of pA_X': nobody,
       'update protected user_id of pA_X → studentB': nobody,
       'update protected course_id of pA_X': nobody,

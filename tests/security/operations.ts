@@ -210,6 +210,9 @@ export const OPERATIONS: { [T in TableName]: Record<string, Operation> } = {
     'update protected own total_learning_minutes': update('profiles', (_, me) => me.id, {
       totalLearningMinutes: 99_999,
     }),
+    'update protected own learning_seconds_remainder': update('profiles', (_, me) => me.id, {
+      learningSecondsRemainder: 59,
+    }),
     'update protected own current_streak_days': update('profiles', (_, me) => me.id, {
       currentStreakDays: 300,
       longestStreakDays: 300,
@@ -405,6 +408,15 @@ export const OPERATIONS: { [T in TableName]: Record<string, Operation> } = {
       { control: { systemAs: 'studentA' } },
     ),
     'update user_notes of pA_X': update('lesson_progress', 'pA_X', { userNotes: 'My notes' }),
+    // 0018: time in seconds (planted with 5 minutes = 300 s; +30 s is within the wall-clock cap).
+    'update time_spent_seconds of pA_X': update('lesson_progress', 'pA_X', { timeSpentSeconds: 330 }),
+    // Kept by lesson_progress_prepare for everyone (set when the notes change).
+    'update protected notes_updated_at of pA_X': update(
+      'lesson_progress',
+      'pA_X',
+      () => ({ notesUpdatedAt: new Date('2001-01-01') }),
+      { verify: false },
+    ),
     // Kept by lesson_progress_prepare for everyone.
     'update protected completed_at of pA_X': update(
       'lesson_progress',

@@ -154,6 +154,9 @@ export async function plantWorld(db: Db): Promise<World> {
     const lgA = await f.createActivityLog(tx, { userId: studentA.id });
     const lgB = await f.createActivityLog(tx, { userId: studentB.id });
     const lgNoUser = await f.createActivityLog(tx, { userId: null, action: 'webhook.received' });
+    // The progress planted above already counted today's learning (0018 triggers); the matrix wants
+    // exactly the labelled analytics rows below.
+    await tx.deleteFrom('learningAnalytics').execute();
     const laA = await f.createLearningAnalytics(tx, { userId: studentA.id });
     const laB = await f.createLearningAnalytics(tx, { userId: studentB.id });
     const mailA = await f.createMailMessage(tx, { to: studentA.email });

@@ -1,0 +1,190 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { errorBodySchema } from '../../../contracts/errors.ts';
+import {
+  courseIdParamsSchema,
+  courseProgressSchema,
+  dashboardQuerySchema,
+  dashboardSchema,
+  grantInputSchema,
+  grantListSchema,
+  grantSchema,
+  lessonIdParamsSchema,
+  lessonNotesInputSchema,
+  lessonNotesSchema,
+  myLearningQuerySchema,
+  myLearningSchema,
+  progressReportSchema,
+  progressStateSchema,
+  resourceDownloadSchema,
+  revokedGrantSchema,
+  revokeGrantInputSchema,
+} from '../../../contracts/learning.ts';
+import {
+  countResourceDownload,
+  getCourseProgress,
+  getDashboard,
+  getLessonNotes,
+  getMyLearning,
+  grantAccess,
+  listGrants,
+  reportProgress,
+  revokeAccess,
+  saveLessonNotes,
+} from './learning.service.ts';
+
+const tags = ['learning'];
+const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema };
+const signedIn = [{ bearerAuth: [] }];
+
+/** Progress, notes, My learning, the dashboard and access grants. Registered under /api. */
+export const learningRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.put(
+    '/lessons/:lessonId/progress',
+    {
+      schema: {
+        tags,
+        summary:
+          'Report progress on a lesson (idempotent; an older report changes nothing and gets the current state)',
+        security: signedIn,
+        params: lessonIdParamsSchema,
+        body: progressReportSchema,
+        response: { 200: progressStateSchema, ...errors },
+      },
+    },
+    (request) => reportProgress(request, request.params.lessonId, request.body),
+  );
+
+  app.get(
+    '/lessons/:lessonId/notes',
+    {
+      schema: {
+        tags,
+        summary: 'Your notes on a lesson',
+        security: signedIn,
+        params: lessonIdParamsSchema,
+        response: { 200: lessonNotesSchema, ...errors },
+      },
+    },
+    (request) => getLessonNotes(request, request.params.lessonId),
+  );
+
+  app.put(
+    '/lessons/:lessonId/notes',
+    {
+      schema: {
+        tags,
+        summary: 'Save your notes on a lesson (autosave: the same text again changes nothing)',
+        security: signedIn,
+        params: lessonIdParamsSchema,
+        body: lessonNotesInputSchema,
+        response: { 200: lessonNotesSchema, ...errors },
+      },
+    },
+    (request) => saveLessonNotes(request, request.params.lessonId, request.body.notes),
+  );
+
+  app.post(
+    '/lessons/:lessonId/resource-downloads',
+    {
+      schema: {
+        tags,
+        summary: "Count a download of a lesson's resources in your daily analytics",
+        security: signedIn,
+        params: lessonIdParamsSchema,
+        response: { 200: resourceDownloadSchema, ...errors },
+      },
+    },
+    (request) => countResourceDownload(request, request.params.lessonId),
+  );
+
+  app.get(
+    '/courses/:courseId/progress',
+    {
+      schema: {
+        tags,
+        summary: 'Your progress in a course: every lesson you touched, where to continue, your access',
+        security: signedIn,
+        params: courseIdParamsSchema,
+        response: { 200: courseProgressSchema, ...errors },
+      },
+    },
+    (request) => getCourseProgress(request, request.params.courseId),
+  );
+
+  app.get(
+    '/me/learning',
+    {
+      schema: {
+        tags,
+        summary: 'My learning: your enrolments, most recently studied first (keyset pagination)',
+        security: signedIn,
+        querystring: myLearningQuerySchema,
+        response: { 200: myLearningSchema, ...errors },
+      },
+    },
+    (request) => getMyLearning(request, request.query),
+  );
+
+  app.get(
+    '/me/dashboard',
+    {
+      schema: {
+        tags,
+        summary:
+          "Your streak, this week's minutes against your daily goal, and recent activity (your time zone)",
+        security: signedIn,
+        querystring: dashboardQuerySchema,
+        response: { 200: dashboardSchema, ...errors },
+      },
+    },
+    (request) => getDashboard(request, request.query),
+  );
+
+  app.get(
+    '/courses/:courseId/grants',
+    {
+      schema: {
+        tags,
+        summary: 'Access granted by email to a course you own (admins: any course)',
+        security: signedIn,
+        params: courseIdParamsSchema,
+        response: { 200: grantListSchema, ...errors },
+      },
+    },
+    (request) => listGrants(request, request.params.courseId),
+  );
+
+  app.post(
+    '/courses/:courseId/grants',
+    {
+      schema: {
+        tags,
+        summary: 'Grant free access to a course you own to a learner by email, optionally until a date',
+        description:
+          'The answer is the same whether or not an account exists for the address: a grant to an ' +
+          'address without a confirmed account applies once that address is confirmed.',
+        security: signedIn,
+        params: courseIdParamsSchema,
+        body: grantInputSchema,
+        response: { 201: grantSchema, ...errors },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await grantAccess(request, request.params.courseId, request.body)),
+  );
+
+  app.post(
+    '/courses/:courseId/grants/revoke',
+    {
+      schema: {
+        tags,
+        summary: 'Revoke access granted by email (access the learner had anyway is kept)',
+        security: signedIn,
+        params: courseIdParamsSchema,
+        body: revokeGrantInputSchema,
+        response: { 200: revokedGrantSchema, ...errors },
+      },
+    },
+    (request) => revokeAccess(request, request.params.courseId, request.body.email),
+  );
+};

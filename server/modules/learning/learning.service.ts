@@ -1,0 +1,389 @@
+import {
+  DASHBOARD_MAX_DAYS,
+  MY_LEARNING_MAX_LIMIT,
+  type ActivityDay,
+  type CourseProgress,
+  type Dashboard,
+  type DashboardQuery,
+  type EnrollmentProgress,
+  type Grant,
+  type GrantInput,
+  type LessonNotes,
+  type LessonProgress,
+  type MyLearning,
+  type MyLearningQuery,
+  type ProgressReport,
+  type ProgressState,
+} from '../../../contracts/learning.ts';
+import { z } from 'zod';
+import type { SessionUser, Tx } from '../../db/session.ts';
+import type { RequestDb } from '../../platform/auth.ts';
+import { AppError, findPgError } from '../../platform/errors.ts';
+import {
+  callerCanManageCourse,
+  findContinueLesson,
+  findLearnerCalendar,
+  findLessonForLearner,
+  findOwnEnrollment,
+  findOwnNotes,
+  findReadableCourse,
+  grantCourseAccess,
+  listCourseAccessGrants,
+  listMyLearning,
+  listOwnAnalytics,
+  listOwnCourseProgress,
+  recordResourceDownload,
+  revokeCourseAccess,
+  upsertOwnNotes,
+  upsertProgressReport,
+  type GrantRow,
+  type MyLearningCursor,
+  type OwnEnrollmentRow,
+  type ProgressRow,
+} from './learning.queries.ts';
+
+/** Who is calling: a Fastify request satisfies it (`request.user`, `request.db`). */
+export interface LearningCaller {
+  readonly user: SessionUser | null;
+  readonly db: RequestDb;
+}
+
+function requireUser(caller: LearningCaller): SessionUser {
+  if (!caller.user) throw new AppError('unauthorized');
+  return caller.user;
+}
+
+const lessonNotFound = () => new AppError('not_found', 'Lesson not found.');
+const courseNotFound = () => new AppError('not_found', 'Course not found.');
+const cannotStudy = () =>
+  new AppError(
+    'forbidden',
+    'You are not enrolled in this course, or your access has ended: enrol (again) to keep learning.',
+  );
+
+/** A policy refusing the write (42501) after the checks passed means access ended in between. */
+function refusedAsForbidden(error: unknown): never {
+  if (findPgError(error)?.code === '42501') throw cannotStudy();
+  throw error;
+}
+
+const iso = (value: Date | string) => (value instanceof Date ? value : new Date(value)).toISOString();
+const isoOrNull = (value: Date | string | null) => (value === null ? null : iso(value));
+
+function lessonProgressDto(row: ProgressRow): LessonProgress {
+  return {
+    lessonId: row.lessonId,
+    status: row.status,
+    positionSeconds: row.videoPositionSeconds,
+    watchedSeconds: row.videoWatchedSeconds,
+    videoCompleted: row.videoCompleted,
+    timeSpentSeconds: row.timeSpentSeconds,
+    startedAt: isoOrNull(row.startedAt),
+    completedAt: isoOrNull(row.completedAt),
+    lastAccessedAt: isoOrNull(row.lastAccessedAt),
+    lastReportAt: isoOrNull(row.clientReportedAt),
+  };
+}
+
+function enrollmentDto(row: Omit<OwnEnrollmentRow, 'lastLessonId' | 'canStudy'>): EnrollmentProgress {
+  return {
+    enrollmentId: row.id,
+    completedLessons: row.completedLessons,
+    totalLessons: row.totalLessons,
+    progressPercentage: row.progressPercentage,
+    isCompleted: row.isCompleted,
+    completedAt: isoOrNull(row.completedAt),
+    totalTimeSpentMinutes: row.totalTimeSpentMinutes,
+  };
+}
+
+// ---------------------------------------------------------------- progress
+
+/**
+ * Applies a progress report of the caller on a lesson and answers the state after it. Idempotent
+ * and ordered (see 0018): a late or repeated report answers 200 with the current state and changes
+ * nothing but monotone facts. Written before answering. Throws not_found for a lesson the caller
+ * cannot see, forbidden when the caller may not study its course (not enrolled, or access ended).
+ */
+export async function reportProgress(
+  caller: LearningCaller,
+  lessonId: string,
+  report: ProgressReport,
+): Promise<ProgressState> {
+  const user = requireUser(caller);
+  return caller.db
+    .run(async (tx) => {
+      const lesson = await findLessonForLearner(tx, lessonId);
+      if (!lesson) throw lessonNotFound();
+      if (!lesson.canStudy) throw cannotStudy();
+      // A video with a known length completes by being watched (90 %, in the database), not by a flag.
+      const completesByWatching = lesson.contentType === 'video' && (lesson.videoDurationSeconds ?? 0) > 0;
+      const row = await upsertProgressReport(tx, {
+        lessonId,
+        status: report.completed && !completesByWatching ? 'completed' : 'in_progress',
+        positionSeconds: report.positionSeconds,
+        watchedSeconds: report.watchedSeconds,
+        activeSeconds: report.activeSeconds,
+        clientTime: new Date(report.clientTime),
+      });
+      const enrollment = await findOwnEnrollment(tx, user.id, lesson.courseId);
+      return { lesson: lessonProgressDto(row), enrollment: enrollmentDto(enrollment!) };
+    })
+    .catch(refusedAsForbidden);
+}
+
+/**
+ * The caller's progress in a course for the player sidebar: every lesson they have touched, the
+ * lesson Continue opens, and whether they may still study. Throws not_found for a course the
+ * caller cannot read.
+ */
+export async function getCourseProgress(caller: LearningCaller, courseId: string): Promise<CourseProgress> {
+  const user = requireUser(caller);
+  return caller.db.run(async (tx) => {
+    const enrollment = await findOwnEnrollment(tx, user.id, courseId);
+    // An enrolled learner keeps their own progress even when the course is no longer readable.
+    if (!enrollment && !(await findReadableCourse(tx, courseId))) throw courseNotFound();
+    if (!enrollment)
+      return { courseId, access: 'none', enrollment: null, continueLessonId: null, lessons: [] };
+    const lessons = await listOwnCourseProgress(tx, user.id, courseId);
+    const next = await findContinueLesson(tx, user.id, courseId, enrollment.lastLessonId);
+    return {
+      courseId,
+      access: enrollment.canStudy ? 'active' : 'expired',
+      enrollment: enrollmentDto(enrollment),
+      continueLessonId: next?.id ?? null,
+      lessons: lessons.map(lessonProgressDto),
+    };
+  });
+}
+
+// ---------------------------------------------------------------- notes
+
+/** The caller's notes on a lesson they can see ('' before any). Throws not_found otherwise. */
+export async function getLessonNotes(caller: LearningCaller, lessonId: string): Promise<LessonNotes> {
+  const user = requireUser(caller);
+  return caller.db.run(async (tx) => {
+    const notes = await findOwnNotes(tx, user.id, lessonId);
+    // Notes already written stay readable to their author even after access ended.
+    if (!notes && !(await findLessonForLearner(tx, lessonId))) throw lessonNotFound();
+    return { lessonId, notes: notes?.userNotes ?? '', updatedAt: isoOrNull(notes?.notesUpdatedAt ?? null) };
+  });
+}
+
+/**
+ * Saves the caller's notes on a lesson of a course they may study (autosave: the same text twice
+ * changes nothing, updatedAt included). Throws not_found / forbidden as reportProgress.
+ */
+export async function saveLessonNotes(
+  caller: LearningCaller,
+  lessonId: string,
+  notes: string,
+): Promise<LessonNotes> {
+  requireUser(caller);
+  return caller.db
+    .run(async (tx) => {
+      const lesson = await findLessonForLearner(tx, lessonId);
+      if (!lesson) throw lessonNotFound();
+      if (!lesson.canStudy) throw cannotStudy();
+      const row = await upsertOwnNotes(tx, lessonId, notes);
+      return { lessonId, notes: row.userNotes ?? '', updatedAt: isoOrNull(row.notesUpdatedAt) };
+    })
+    .catch(refusedAsForbidden);
+}
+
+/**
+ * Counts a download of a lesson's resources on the caller's day (for the signed-link route to call).
+ * Counts nothing and answers false when the caller may not have that lesson's resources.
+ */
+export async function countResourceDownload(caller: LearningCaller, lessonId: string) {
+  requireUser(caller);
+  return { counted: await caller.db.run((tx) => recordResourceDownload(tx, lessonId)) };
+}
+
+// ---------------------------------------------------------------- My learning
+
+const cursorSchema = z.object({ sortMicros: z.string().regex(/^-?\d{1,20}$/), id: z.uuid() });
+
+function encodeCursor(cursor: MyLearningCursor): string {
+  return Buffer.from(`${cursor.sortMicros}~${cursor.id}`).toString('base64url');
+}
+
+function decodeCursor(text: string): MyLearningCursor {
+  const [sortMicros, id] = Buffer.from(text, 'base64url').toString('utf8').split('~');
+  const parsed = cursorSchema.safeParse({ sortMicros, id });
+  if (!parsed.success)
+    throw new AppError('validation_failed', 'querystring.cursor: is not a cursor this API issued');
+  return parsed.data;
+}
+
+/** The caller's enrolments, most recently studied first, with progress and where Continue opens. */
+export async function getMyLearning(caller: LearningCaller, query: MyLearningQuery): Promise<MyLearning> {
+  const user = requireUser(caller);
+  const limit = Math.min(Math.max(query.limit, 1), MY_LEARNING_MAX_LIMIT);
+  const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+  const rows = await caller.db.run((tx) => listMyLearning(tx, user.id, { limit, after }));
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    items: page.map((row) => ({
+      enrollmentId: row.enrollmentId,
+      access: row.canStudy ? 'active' : 'expired',
+      accessType: row.accessType,
+      enrolledAt: iso(row.enrolledAt),
+      expiresAt: isoOrNull(row.expiresAt),
+      lastAccessedAt: isoOrNull(row.lastAccessedAt),
+      course: {
+        id: row.courseId,
+        slug: row.slug,
+        title: row.title,
+        subtitle: row.subtitle,
+        thumbnailUrl: row.thumbnailUrl,
+        instructorName: row.instructorName,
+        lessonCount: row.lessonCount,
+        totalDurationMinutes: row.totalDurationMinutes,
+        hasCertificate: row.hasCertificate,
+      },
+      progress: enrollmentDto({ ...row, id: row.enrollmentId }),
+      lastLesson: row.lastLesson,
+      continueLesson: row.continueLesson,
+      certificateIssued: row.certificateIssued,
+    })),
+    nextCursor:
+      rows.length > limit && last
+        ? encodeCursor({ sortMicros: last.sortMicros, id: last.enrollmentId })
+        : null,
+  };
+}
+
+// ---------------------------------------------------------------- dashboard
+
+/** Calendar arithmetic on 'YYYY-MM-DD' days (UTC noon avoids any time-zone or DST effect). */
+export function addDays(day: string, days: number): string {
+  const date = new Date(`${day}T12:00:00Z`);
+  date.setUTCDate(date.getUTCDate() + days);
+  return date.toISOString().slice(0, 10);
+}
+
+/**
+ * The streak as of `today`: the stored run (ending on the last learning day) is alive while that
+ * day is today or yesterday; once a whole local day passed without learning it reads as 0.
+ */
+export function effectiveStreak(stored: number, lastLearningDay: string | null, today: string): number {
+  if (!lastLearningDay) return 0;
+  return lastLearningDay >= addDays(today, -1) ? stored : 0;
+}
+
+/**
+ * The caller's dashboard at `now` in their own time zone: streak, this week's minutes per day
+ * against the daily goal, and the last `days` days of activity.
+ */
+export async function getDashboard(
+  caller: LearningCaller,
+  query: DashboardQuery,
+  now: Date = new Date(),
+): Promise<Dashboard> {
+  const user = requireUser(caller);
+  const days = Math.min(Math.max(query.days, 1), DASHBOARD_MAX_DAYS);
+  return caller.db.run(async (tx) => {
+    const calendar = await findLearnerCalendar(tx, user.id, now);
+    if (!calendar) throw new AppError('not_found', 'Profile not found.');
+    const { today, weekStart } = calendar;
+    const from = [addDays(today, -(days - 1)), weekStart].sort()[0]!;
+    const to = addDays(weekStart, 6);
+    const rows = await listOwnAnalytics(tx, user.id, from, to);
+    const byDay = new Map(rows.map((r) => [r.date as unknown as string, r]));
+    const dayOf = (date: string): ActivityDay => {
+      const r = byDay.get(date);
+      return {
+        date,
+        minutes: r?.minutesLearned ?? 0,
+        lessonsCompleted: r?.lessonsCompleted ?? 0,
+        videosWatched: r?.videosWatched ?? 0,
+        resourcesDownloaded: r?.resourcesDownloaded ?? 0,
+        logins: r?.loginCount ?? 0,
+      };
+    };
+    const goal = calendar.dailyLearningGoal;
+    return {
+      timezone: calendar.timezone,
+      today,
+      dailyGoalMinutes: goal,
+      totalLearningMinutes: calendar.totalLearningMinutes,
+      coursesCompleted: calendar.coursesCompleted,
+      streak: {
+        current: effectiveStreak(calendar.currentStreakDays, calendar.lastLearningDay, today),
+        longest: calendar.longestStreakDays,
+        lastLearningDay: calendar.lastLearningDay,
+        learnedToday: calendar.lastLearningDay === today,
+      },
+      week: Array.from({ length: 7 }, (_, i) => {
+        const { date, minutes } = dayOf(addDays(weekStart, i));
+        return { date, minutes, goalMet: minutes >= goal };
+      }),
+      activity: Array.from({ length: days }, (_, i) => dayOf(addDays(today, i - (days - 1)))),
+    };
+  });
+}
+
+// ---------------------------------------------------------------- grants
+
+function grantDto(row: Omit<GrantRow, 'revokedAt'> & { revokedAt?: Date | null }): Grant {
+  return {
+    email: row.email,
+    expiresAt: isoOrNull(row.expiresAt),
+    grantedAt: iso(row.grantedAt),
+    revokedAt: isoOrNull(row.revokedAt ?? null),
+  };
+}
+
+/** Maps the grant functions' refusals: not the owner (or no such course) → not_found; bad date → validation. */
+async function asGrantManager<T>(
+  caller: LearningCaller,
+  courseId: string,
+  work: (tx: Tx) => Promise<T>,
+): Promise<T> {
+  requireUser(caller);
+  return caller.db
+    .run(async (tx) => {
+      if (!(await callerCanManageCourse(tx, courseId))) throw courseNotFound();
+      return work(tx);
+    })
+    .catch((error: unknown) => {
+      const code = findPgError(error)?.code;
+      if (code === '42501') throw courseNotFound();
+      if (code === '22023')
+        throw new AppError('validation_failed', 'body.expiresAt: the end of access must be in the future');
+      throw error;
+    });
+}
+
+/**
+ * Grants the course (free_grant) to the account with this email, optionally until a date, for
+ * owners of the course and admins. The answer never tells whether an account exists: a grant to an
+ * address without a confirmed account waits for it. Throws not_found for anyone else.
+ */
+export async function grantAccess(
+  caller: LearningCaller,
+  courseId: string,
+  input: GrantInput,
+): Promise<Grant> {
+  const expiresAt = input.expiresAt ? new Date(input.expiresAt) : null;
+  if (expiresAt && expiresAt.getTime() <= Date.now())
+    throw new AppError('validation_failed', 'body.expiresAt: the end of access must be in the future');
+  const row = await asGrantManager(caller, courseId, (tx) =>
+    grantCourseAccess(tx, courseId, input.email, expiresAt),
+  );
+  return grantDto(row);
+}
+
+/** Revokes a grant by email (owners and admins). `revoked` is false when there was no live grant. */
+export async function revokeAccess(caller: LearningCaller, courseId: string, email: string) {
+  const revoked = await asGrantManager(caller, courseId, (tx) => revokeCourseAccess(tx, courseId, email));
+  return { revoked };
+}
+
+/** The grants of a course, newest first (owners and admins; not_found for anyone else). */
+export async function listGrants(caller: LearningCaller, courseId: string) {
+  const rows = await asGrantManager(caller, courseId, (tx) => listCourseAccessGrants(tx, courseId));
+  return { items: rows.map(grantDto) };
+}
