@@ -4,13 +4,7 @@ import type { Db, SessionUser } from '../../db/session.ts';
 import { AppError } from '../../platform/errors.ts';
 import { compiledCoursePageQuery, coursePageQuery } from './courses.queries.ts';
 import { buildCourse, completeLesson, CONTENT_CANARY, makeUser, uniqueSuffix } from './courses.fixtures.ts';
-import {
-  addReview,
-  callerFor,
-  enrolFree,
-  enrolWithSubscription,
-  getCoursePage,
-} from './courses.service.ts';
+import { addReview, callerFor, enrolFree, enrolWithSubscription, getCoursePage } from './courses.service.ts';
 
 let testDb: TestDatabase;
 let db: Db;

@@ -212,7 +212,6 @@ export function compiledCoursePageQuery(
   return { ...template, parameters };
 }
 
-
 // ---------------------------------------------------------------- enrolment and reviews
 
 /** A live course the caller may read (RLS decides), with what enrolment needs to know. */

@@ -111,4 +111,3 @@ describe('GET /api/courses/:slug', () => {
     }
   });
 });
-

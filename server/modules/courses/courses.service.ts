@@ -143,7 +143,6 @@ export function coursePageFromRow(row: CoursePageRow, isSignedIn: boolean): Cour
   };
 }
 
-
 // ---------------------------------------------------------------- enrolment and reviews
 
 function enrollmentDto(row: {

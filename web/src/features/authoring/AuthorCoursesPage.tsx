@@ -15,7 +15,7 @@ import { describeError } from '../../lib/api.ts';
 import { capitalize, formatCount, formatDateTime, formatMinutes } from '../../lib/format.ts';
 import { useFieldErrors } from '../../lib/forms.ts';
 import { useSession } from '../auth/session.ts';
-import { Thumbnail } from '../courses/CatalogPage.tsx';
+import { Thumbnail } from '../../components/CourseVisuals.tsx';
 import { useAuthoringCourses, useCourseAction, useCreateCourse } from './authoring.api.ts';
 import { CATEGORIES } from './course-form.ts';
 import { StatusBadge } from './StatusBadge.tsx';
