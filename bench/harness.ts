@@ -230,7 +230,10 @@ export async function runRounds(cases: Case[], database?: string) {
 // ---------------------------------------------------------------- the app
 
 /** The app on 127.0.0.1 and a free port; `env` adds configuration variables (as in the environment). */
-export async function startApp(db: Db, env: Record<string, string> = {}): Promise<{ app: App; base: string }> {
+export async function startApp(
+  db: Db,
+  env: Record<string, string> = {},
+): Promise<{ app: App; base: string }> {
   const config = resolveJwtSecret(
     parseConfig({ JWT_SECRET, LOG_LEVEL: LOG_LEVEL, NODE_ENV: 'production', ...env }),
   );

@@ -36,7 +36,10 @@ const autocannon = createRequire(import.meta.url)('autocannon') as (options: {
   url: string;
   connections: number;
   duration: number;
-  requests: { setupRequest: (request: AutocannonRequest) => AutocannonRequest }[];
+  requests: {
+    setupRequest: (request: AutocannonRequest, context: Record<string, unknown>) => AutocannonRequest;
+    onResponse: (status: number, body: string, context: Record<string, unknown>) => void;
+  }[];
 }) => AutocannonInstance;
 
 export interface LoadLearner {
@@ -54,8 +57,23 @@ export interface LoadInput {
   lessons: LoadLesson[];
 }
 
-/** Where each learner is: lesson index and reports sent in it. */
-export type LoadState = { lesson: number; step: number }[];
+/** A video report: the lesson and the position it carried. */
+export interface VideoMark {
+  lessonId: string;
+  position: number;
+}
+
+/** Where each learner is (lesson index, reports sent in it), and whose turn is next. */
+export interface LoadState {
+  turn: number;
+  places: {
+    lesson: number;
+    step: number;
+    /** The learner's last video report sent, and the last one answered 2xx. */
+    sent?: VideoMark;
+    answered?: VideoMark;
+  }[];
+}
 
 export interface LoadResult {
   requests: number;
@@ -108,15 +126,15 @@ async function main() {
     // First round: each learner somewhere in the course (deterministic), so completions come at
     // their steady rate from the start.
     let seed = 42;
-    const rnd = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
-    state = input.learners.map(() => {
+    const rnd = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const places = input.learners.map(() => {
       const lesson = Math.floor(rnd() * input.lessons.length);
       const video = input.lessons[lesson]!.videoSeconds;
       const steps = video ? Math.ceil((video * 0.9) / 10) : ARTICLE_HEARTBEATS + 1;
       return { lesson, step: Math.floor(rnd() * steps) };
     });
+    state = { turn: 0, places };
   }
-  let turn = 0;
   let completions = 0;
   const latencies: number[] = [];
   const instance = autocannon({
@@ -125,10 +143,16 @@ async function main() {
     duration: Number(secondsText),
     requests: [
       {
-        setupRequest: (request) => {
-          const index = turn++ % input.learners.length;
-          const report = nextReport(state[index]!, input.lessons);
-          if (report.completes) completions++;
+        setupRequest: (request, context) => {
+          const index = state.turn++ % input.learners.length;
+          const place = state.places[index]!;
+          const report = nextReport(place, input.lessons);
+          const mark =
+            typeof report.body.positionSeconds === 'number'
+              ? { lessonId: report.lessonId, position: report.body.positionSeconds }
+              : undefined;
+          if (mark) place.sent = mark;
+          Object.assign(context, { index, mark, completes: report.completes });
           return {
             ...request,
             method: 'PUT',
@@ -139,6 +163,16 @@ async function main() {
             },
             body: JSON.stringify({ clientTime: new Date().toISOString(), ...report.body }),
           };
+        },
+        onResponse: (status, _body, context) => {
+          const { index, mark, completes } = context as {
+            index: number;
+            mark?: VideoMark;
+            completes: boolean;
+          };
+          if (status < 200 || status > 299) return;
+          if (mark) state.places[index]!.answered = mark;
+          if (completes) completions++;
         },
       },
     ],

@@ -7,7 +7,7 @@ import { requestDbFor } from '../../platform/auth.ts';
 import { createLogger } from '../../platform/logger.ts';
 import { buildCourse, makeUser, type BuiltCourse } from '../courses/courses.fixtures.ts';
 import { callerFor, enrolFree } from '../courses/courses.service.ts';
-import { createHeartbeatBuffer, type HeartbeatBuffer } from './learning.heartbeats.ts';
+import { createHeartbeatBuffer } from './learning.heartbeats.ts';
 import { acceptProgressReport, getCourseProgress, reportProgress } from './learning.service.ts';
 
 let t: TestDatabase;
@@ -246,7 +246,12 @@ describe('heartbeat coalescing', () => {
       report({ clientTime: at(0), positionSeconds: 33, watchedSeconds: 33, activeSeconds: 3 }),
       buffer,
     );
-    await acceptProgressReport(as(learner), article!, report({ clientTime: at(0), activeSeconds: 4 }), buffer);
+    await acceptProgressReport(
+      as(learner),
+      article!,
+      report({ clientTime: at(0), activeSeconds: 4 }),
+      buffer,
+    );
     expect(buffer.size).toBe(2);
     await buffer.close();
     expect(await row(learner.id, video!)).toMatchObject({ videoPositionSeconds: 33, timeSpentSeconds: 3 });
@@ -283,7 +288,9 @@ describe('heartbeat coalescing', () => {
       [stranger, draft.lessonIds[0]!, 'not_found'],
       [expired, crypto.randomUUID(), 'not_found'],
     ] as const) {
-      await expect(acceptProgressReport(as(user), lessonId, heartbeat, buffer)).rejects.toMatchObject({ code });
+      await expect(acceptProgressReport(as(user), lessonId, heartbeat, buffer)).rejects.toMatchObject({
+        code,
+      });
     }
     expect(buffer.size).toBe(0);
     await buffer.close();

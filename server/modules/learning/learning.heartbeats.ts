@@ -143,7 +143,10 @@ export function createHeartbeatBuffer(options: HeartbeatBufferOptions): Heartbea
     } catch (error) {
       // One learner's refusal (access ended, session ended) must not lose the others': retry each
       // learner alone, through the product's own path (asUser: live-session check included).
-      log.warn({ err: error, heartbeats: chunk.length }, 'heartbeat flush failed; retrying learner by learner');
+      log.warn(
+        { err: error, heartbeats: chunk.length },
+        'heartbeat flush failed; retrying learner by learner',
+      );
       for (const userId of users) {
         const entries = byUser.get(userId)!;
         try {

@@ -104,7 +104,9 @@ export function progressTargetQuery(qb: Tx, userId: string, lessonId: string) {
     .leftJoin('lessonProgress as lp', (join) =>
       join.onRef('lp.lessonId', '=', 'l.id').on('lp.userId', '=', userId),
     )
-    .leftJoin('enrollments as e', (join) => join.onRef('e.courseId', '=', 'l.courseId').on('e.userId', '=', userId))
+    .leftJoin('enrollments as e', (join) =>
+      join.onRef('e.courseId', '=', 'l.courseId').on('e.userId', '=', userId),
+    )
     .where('l.id', '=', lessonId)
     .where('l.deletedAt', 'is', null)
     .where('s.deletedAt', 'is', null)
@@ -118,10 +120,15 @@ export function progressTargetQuery(qb: Tx, userId: string, lessonId: string) {
         'videoWatchedSeconds', lp.video_watched_seconds, 'videoCompleted', lp.video_completed,
         'timeSpentSeconds', lp.time_spent_seconds, 'startedAt', lp.started_at, 'completedAt', lp.completed_at,
         'lastAccessedAt', lp.last_accessed_at, 'clientReportedAt', lp.client_reported_at) end`.as('progress'),
-      sql<Omit<OwnEnrollmentRow, 'lastLessonId' | 'canStudy'> | null>`case when e.id is null then null else jsonb_build_object(
+      sql<Omit<
+        OwnEnrollmentRow,
+        'lastLessonId' | 'canStudy'
+      > | null>`case when e.id is null then null else jsonb_build_object(
         'id', e.id, 'completedLessons', e.completed_lessons, 'totalLessons', e.total_lessons,
         'progressPercentage', e.progress_percentage, 'isCompleted', e.is_completed,
-        'completedAt', e.completed_at, 'totalTimeSpentMinutes', e.total_time_spent_minutes) end`.as('enrollment'),
+        'completedAt', e.completed_at, 'totalTimeSpentMinutes', e.total_time_spent_minutes) end`.as(
+        'enrollment',
+      ),
     ]);
 }
 

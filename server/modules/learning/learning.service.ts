@@ -148,7 +148,10 @@ export async function reportProgress(
  * next includes them: the player's progress view, My learning and the dashboard call it first.
  * If the write fails the heartbeats wait again for the next flush, and the read goes on.
  */
-export async function writeWaitingHeartbeats(caller: LearningCaller, heartbeats: HeartbeatBuffer | undefined) {
+export async function writeWaitingHeartbeats(
+  caller: LearningCaller,
+  heartbeats: HeartbeatBuffer | undefined,
+) {
   if (!heartbeats || !caller.user) return;
   const entries = await heartbeats.takeUser(caller.user.id);
   if (entries.length === 0) return;
@@ -175,7 +178,10 @@ const asDate = (value: Date | string | null | undefined) =>
  * database's per-write time cap is not modelled: it only bites reports claiming more time than
  * passed). Positions are capped at a known video length, as the database does.
  */
-export function projectHeartbeat(row: ProgressRow | null | undefined, pending: PendingHeartbeat): LessonProgress {
+export function projectHeartbeat(
+  row: ProgressRow | null | undefined,
+  pending: PendingHeartbeat,
+): LessonProgress {
   const base: ProgressRow = row
     ? {
         ...row,
@@ -210,7 +216,9 @@ export function projectHeartbeat(row: ProgressRow | null | undefined, pending: P
     timeSpentSeconds: base.timeSpentSeconds + addedSeconds,
     startedAt: base.startedAt ?? pending.acceptedAt,
     lastAccessedAt:
-      base.lastAccessedAt && base.lastAccessedAt > pending.acceptedAt ? base.lastAccessedAt : pending.acceptedAt,
+      base.lastAccessedAt && base.lastAccessedAt > pending.acceptedAt
+        ? base.lastAccessedAt
+        : pending.acceptedAt,
     clientReportedAt: newer ? pending.clientTime : base.clientReportedAt,
   });
 }
