@@ -26,6 +26,11 @@ import { heartbeatUpsert, type HeartbeatWrite } from './learning.queries.ts';
  * active seconds of those newer than the row's last report, and the trigger ignores the position
  * when the row already holds a newer report. Two instances behind a load balancer each coalesce
  * their own requests: the database still orders them.
+ *
+ * Access is checked when a heartbeat is accepted (lesson visible, may study, live sign-in session);
+ * the batch write runs as each learner under RLS, so a learner whose access ended meanwhile is
+ * refused there (their heartbeats are dropped, the others' written), but it does not repeat the
+ * live-session check: a heartbeat accepted before a sign-out may still be written after it.
  */
 export interface HeartbeatBuffer {
   /** 0: coalescing is off (every report is written before it is answered). */
@@ -105,6 +110,7 @@ export function createHeartbeatBuffer(options: HeartbeatBufferOptions): Heartbea
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> = Promise.resolve();
   let closed = windowMs <= 0;
+  let earlyFlush = false;
 
   function schedule() {
     if (timer || closed) return;
@@ -168,6 +174,9 @@ export function createHeartbeatBuffer(options: HeartbeatBufferOptions): Heartbea
       for (const entry of chunk) writing.set(key(entry.user.id, entry.lessonId), { done, entry });
       try {
         await done;
+      } catch (error) {
+        // writeChunk handles database failures itself; anything else must not stop the other chunks.
+        log.error({ err: error, heartbeats: chunk.length }, 'queued heartbeats dropped');
       } finally {
         for (const entry of chunk) {
           const k = key(entry.user.id, entry.lessonId);
@@ -214,8 +223,11 @@ export function createHeartbeatBuffer(options: HeartbeatBufferOptions): Heartbea
         };
         waiting.set(k, entry);
       }
-      if (waiting.size >= maxPending) void flush();
-      else schedule();
+      if (waiting.size < maxPending) schedule();
+      else if (!earlyFlush) {
+        earlyFlush = true;
+        void flush().finally(() => (earlyFlush = false));
+      }
       return entry;
     },
     peek(userId, lessonId) {
