@@ -41,6 +41,7 @@ describe('parseConfig', () => {
         maxBytes: { image: 10 * 1024 * 1024, video: 2 * 1024 ** 3, resource: 100 * 1024 * 1024 },
         urlTtlSeconds: 300,
       },
+      progressHeartbeatFlushMs: 2000,
     });
   });
 
@@ -74,6 +75,7 @@ describe('parseConfig', () => {
       UPLOAD_MAX_VIDEO_BYTES: '2000',
       UPLOAD_MAX_RESOURCE_BYTES: '3000',
       FILE_URL_TTL_SECONDS: '60',
+      PROGRESS_HEARTBEAT_FLUSH_MS: '0',
     });
     expect(config).toEqual({
       port: 8080,
@@ -103,6 +105,7 @@ describe('parseConfig', () => {
         forcePathStyle: true,
       },
       uploads: { maxBytes: { image: 1000, video: 2000, resource: 3000 }, urlTtlSeconds: 60 },
+      progressHeartbeatFlushMs: 0,
     });
   });
 

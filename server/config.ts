@@ -44,6 +44,11 @@ export interface Config {
   storage: StorageConfig;
   /** Upload byte limits per kind of file, and how long a signed file URL lives. */
   uploads: { maxBytes: { image: number; video: number; resource: number }; urlTtlSeconds: number };
+  /**
+   * How long position-only progress heartbeats may wait in memory before they are written together
+   * (milliseconds); 0 writes every report before answering it. Completions and notes never wait.
+   */
+  progressHeartbeatFlushMs: number;
 }
 
 export type StorageConfig =
@@ -116,6 +121,7 @@ const envSchema = z.object({
   UPLOAD_MAX_VIDEO_BYTES: int(1, 1024 ** 4).default(2 * 1024 * 1024 * 1024),
   UPLOAD_MAX_RESOURCE_BYTES: int(1, 1024 ** 4).default(100 * 1024 * 1024),
   FILE_URL_TTL_SECONDS: int(10, 7 * 24 * 60 * 60).default(300),
+  PROGRESS_HEARTBEAT_FLUSH_MS: int(0, 10_000).default(2000),
 });
 
 type EnvName = keyof typeof envSchema.shape;
@@ -151,6 +157,7 @@ export const EXPECTED: Record<EnvName, string> = {
   UPLOAD_MAX_VIDEO_BYTES: 'an integer number of bytes from 1 to 1099511627776',
   UPLOAD_MAX_RESOURCE_BYTES: 'an integer number of bytes from 1 to 1099511627776',
   FILE_URL_TTL_SECONDS: 'an integer number of seconds from 10 to 604800',
+  PROGRESS_HEARTBEAT_FLUSH_MS: 'an integer number of milliseconds from 0 (off) to 10000',
 };
 
 /** Values never echoed back in error messages (a database URL may carry a password). */
@@ -247,6 +254,7 @@ export function parseConfig(env: Record<string, string | undefined>): ParsedConf
       },
       urlTtlSeconds: e.FILE_URL_TTL_SECONDS,
     },
+    progressHeartbeatFlushMs: e.PROGRESS_HEARTBEAT_FLUSH_MS,
   };
 }
 
