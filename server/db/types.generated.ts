@@ -89,6 +89,10 @@ export interface PrivateSchemaMigrations {
   appliedAt: Generated<Timestamp>;
 }
 
+export interface PrivateTimezoneNames {
+  name: string;
+}
+
 export interface ActivityLogs {
   id: Generated<string>;
   userId: string | null;
@@ -597,6 +601,7 @@ export interface DB {
   'private.rate_limit_events': PrivateRateLimitEvents;
   'private.refresh_tokens': PrivateRefreshTokens;
   'private.schema_migrations': PrivateSchemaMigrations;
+  'private.timezone_names': PrivateTimezoneNames;
   activityLogs: ActivityLogs;
   aiConversations: AiConversations;
   aiMessages: AiMessages;
