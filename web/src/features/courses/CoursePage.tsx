@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Link, useParams } from 'react-router';
+import { Link, useNavigate, useParams } from 'react-router';
 import type {
   CoursePage as CoursePageData,
   LessonOutline,
@@ -109,7 +109,7 @@ function CourseView({ course }: { course: CoursePageData }) {
           <Thumbnail url={course.thumbnailUrl} title={course.title} />
           <div className="course-buy-body">
             <p className="price">{formatPrice(course.priceCents, course.accessType)}</p>
-            <EnrolmentBox course={course} onContinue={setPlaying} />
+            <EnrolmentBox course={course} />
             <ul className="facts">
               <li>{formatCount(course.lessonCount, 'lesson', 'lessons')}</li>
               <li>{formatMinutes(course.totalDurationMinutes)} in total</li>
@@ -162,6 +162,7 @@ function CourseView({ course }: { course: CoursePageData }) {
                 section={section}
                 defaultOpen={index === 0}
                 fullAccess={fullAccess}
+                slug={course.slug}
                 onPlay={setPlaying}
               />
             ))
@@ -204,14 +205,9 @@ function CourseView({ course }: { course: CoursePageData }) {
  * The buy box's action: free courses enrol here; paid ones name their price (checkout comes with
  * payments); subscription ones say so; enrolled learners continue; owners edit.
  */
-function EnrolmentBox({
-  course,
-  onContinue,
-}: {
-  course: CoursePageData;
-  onContinue: (lesson: LessonOutline) => void;
-}) {
+function EnrolmentBox({ course }: { course: CoursePageData }) {
   const { viewer } = course;
+  const navigate = useNavigate();
   const enrol = useEnrolFree(course.slug, course.id);
   if (viewer.isOwner) {
     return (
@@ -219,6 +215,9 @@ function EnrolmentBox({
         <p className="muted">You teach this course.</p>
         <ButtonLink to={`/author/courses/${course.id}`} className="btn-block">
           Edit course
+        </ButtonLink>
+        <ButtonLink to={`/learn/${course.slug}`} variant="secondary" className="btn-block">
+          Open in the player
         </ButtonLink>
       </div>
     );
@@ -244,11 +243,13 @@ function EnrolmentBox({
         <p className="muted">
           {e.completedLessons} of {e.totalLessons} lessons done ({e.progressPercentage}%)
         </p>
-        {next && (
-          <Button className="btn-block" onClick={() => onContinue(next)}>
-            Continue
-          </Button>
-        )}
+        {/* The player opens at that lesson and resumes a video where it stopped. */}
+        <ButtonLink
+          to={next ? `/learn/${course.slug}/${next.id}` : `/learn/${course.slug}`}
+          className="btn-block"
+        >
+          {e.completedLessons === 0 && !e.lastLessonId ? 'Start learning' : 'Continue'}
+        </ButtonLink>
       </div>
     );
   }
@@ -281,7 +282,19 @@ function EnrolmentBox({
   }
   return (
     <div className="enrol-box">
-      <Button className="btn-block" busy={enrol.isPending} onClick={() => enrol.mutate()}>
+      <Button
+        className="btn-block"
+        busy={enrol.isPending}
+        onClick={() =>
+          enrol.mutate(undefined, {
+            // Enrolled: straight into the first lesson.
+            onSuccess: () => {
+              const first = course.sections.flatMap((s) => s.lessons)[0];
+              void navigate(first ? `/learn/${course.slug}/${first.id}` : `/learn/${course.slug}`);
+            },
+          })
+        }
+      >
         Enrol for free
       </Button>
       {enrol.isError && <ErrorAlert error={enrol.error} title="You could not be enrolled" />}
@@ -293,11 +306,13 @@ function SectionView({
   section,
   defaultOpen,
   fullAccess,
+  slug,
   onPlay,
 }: {
   section: SectionOutline;
   defaultOpen: boolean;
   fullAccess: boolean;
+  slug: string;
   onPlay: (lesson: LessonOutline) => void;
 }) {
   return (
@@ -318,7 +333,13 @@ function SectionView({
               <span className="lesson-type">
                 {CONTENT_TYPE_LABELS[lesson.contentType] ?? lesson.contentType}
               </span>
-              {playable ? (
+              {fullAccess ? (
+                // Enrolled learners and owners study in the player (progress, notes, resume).
+                <Link to={`/learn/${slug}/${lesson.id}`} className="lesson-title lesson-open">
+                  {lesson.title}
+                  <span className="visually-hidden">: open in the player</span>
+                </Link>
+              ) : playable ? (
                 <button type="button" className="lesson-title lesson-open" onClick={() => onPlay(lesson)}>
                   {lesson.title}
                   <span className="visually-hidden">
