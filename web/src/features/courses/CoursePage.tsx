@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Link, useNavigate, useParams } from 'react-router';
+import { Link, useParams } from 'react-router';
 import type {
   CoursePage as CoursePageData,
   LessonOutline,
@@ -207,7 +207,6 @@ function CourseView({ course }: { course: CoursePageData }) {
  */
 function EnrolmentBox({ course }: { course: CoursePageData }) {
   const { viewer } = course;
-  const navigate = useNavigate();
   const enrol = useEnrolFree(course.slug, course.id);
   if (viewer.isOwner) {
     return (
@@ -248,7 +247,7 @@ function EnrolmentBox({ course }: { course: CoursePageData }) {
           to={next ? `/learn/${course.slug}/${next.id}` : `/learn/${course.slug}`}
           className="btn-block"
         >
-          {e.completedLessons === 0 && !e.lastLessonId ? 'Start learning' : 'Continue'}
+          Continue
         </ButtonLink>
       </div>
     );
@@ -282,19 +281,7 @@ function EnrolmentBox({ course }: { course: CoursePageData }) {
   }
   return (
     <div className="enrol-box">
-      <Button
-        className="btn-block"
-        busy={enrol.isPending}
-        onClick={() =>
-          enrol.mutate(undefined, {
-            // Enrolled: straight into the first lesson.
-            onSuccess: () => {
-              const first = course.sections.flatMap((s) => s.lessons)[0];
-              void navigate(first ? `/learn/${course.slug}/${first.id}` : `/learn/${course.slug}`);
-            },
-          })
-        }
-      >
+      <Button className="btn-block" busy={enrol.isPending} onClick={() => enrol.mutate()}>
         Enrol for free
       </Button>
       {enrol.isError && <ErrorAlert error={enrol.error} title="You could not be enrolled" />}
