@@ -216,7 +216,7 @@ describe('learning journey: the course player and My learning', () => {
     await page.waitForFunction(() => document.querySelector('video')?.ended === true, undefined, {
       timeout: 20_000,
     });
-    await page.locator('.lesson-header').getByText('Completed').waitFor();
+    await page.locator('.lp-lesson-header').getByText('Completed').waitFor();
     await curriculum.getByRole('link', { name: /Moving square \(completed\)/ }).waitFor();
 
     // The keyboard help says what the shortcuts are.
@@ -259,14 +259,14 @@ describe('learning journey: the course player and My learning', () => {
     // m (outside the notes): marked as done.
     await page.locator('#lesson-title').focus();
     await page.keyboard.press('m');
-    await page.locator('.lesson-header').getByText('Completed').waitFor();
+    await page.locator('.lp-lesson-header').getByText('Completed').waitFor();
     await curriculum.getByRole('link', { name: /Reading notes \(completed\)/ }).waitFor();
 
     // The last lesson, by its button; marked done with the mouse.
     await page.getByRole('link', { name: /^Next lesson\s*: Summary$/ }).click();
     await page.waitForURL(lessonUrl(seeded.summaryId));
     await page.getByRole('button', { name: 'Mark as done' }).click();
-    await page.locator('.lesson-header').getByText('Completed').waitFor();
+    await page.locator('.lp-lesson-header').getByText('Completed').waitFor();
     await expect
       .poll(() => page.getByRole('progressbar', { name: 'Course progress' }).getAttribute('aria-valuenow'))
       .toBe('100');

@@ -41,7 +41,7 @@ export function DashboardView({ data }: { data: Dashboard }) {
     <section className="dashboard" aria-labelledby="dashboard-title">
       <h2 id="dashboard-title">Your learning</h2>
       <dl className="dashboard-stats">
-        <div className="stat">
+        <div className="lp-stat">
           <dt>Current streak</dt>
           <dd>
             {formatCount(data.streak.current, 'day', 'days')}
@@ -50,42 +50,42 @@ export function DashboardView({ data }: { data: Dashboard }) {
             )}
           </dd>
         </div>
-        <div className="stat">
+        <div className="lp-stat">
           <dt>Longest streak</dt>
           <dd>{formatCount(data.streak.longest, 'day', 'days')}</dd>
         </div>
-        <div className="stat">
+        <div className="lp-stat">
           <dt>This week</dt>
           <dd>
             {formatMinutes(weekMinutes)}{' '}
             <span className="muted small">of {formatMinutes(weekGoal)} goal</span>
           </dd>
         </div>
-        <div className="stat">
+        <div className="lp-stat">
           <dt>Courses completed</dt>
           <dd>{data.coursesCompleted}</dd>
         </div>
       </dl>
 
       <div className="dashboard-charts">
-        <figure className="chart">
+        <figure className="lp-chart">
           <figcaption>
             This week, against your goal of {formatMinutes(data.dailyGoalMinutes)} a day
           </figcaption>
-          <ol className="bars bars-week" aria-label="Minutes per day this week">
+          <ol className="lp-bars lp-bars-week" aria-label="Minutes per day this week">
             {data.week.map((day) => (
-              <li key={day.date} className={day.goalMet ? 'bar goal-met' : 'bar'}>
+              <li key={day.date} className={day.goalMet ? 'lp-bar goal-met' : 'lp-bar'}>
                 <span
-                  className="bar-fill"
+                  className="lp-bar-fill"
                   style={{ height: `${(day.minutes / weekScale) * 100}%` }}
                   aria-hidden="true"
                 />
                 <span
-                  className="bar-goal"
+                  className="lp-bar-goal"
                   style={{ bottom: `${(data.dailyGoalMinutes / weekScale) * 100}%` }}
                   aria-hidden="true"
                 />
-                <span className="bar-label" aria-hidden="true">
+                <span className="lp-bar-label" aria-hidden="true">
                   {dayLabel(day.date, { weekday: 'narrow' })}
                 </span>
                 <span className="visually-hidden">
@@ -97,16 +97,16 @@ export function DashboardView({ data }: { data: Dashboard }) {
             ))}
           </ol>
         </figure>
-        <figure className="chart">
+        <figure className="lp-chart">
           <figcaption>Minutes learned, last {data.activity.length} days</figcaption>
           <ol
-            className="bars bars-activity"
+            className="lp-bars lp-bars-activity"
             aria-label={`Minutes per day, last ${data.activity.length} days`}
           >
             {data.activity.map((day) => (
-              <li key={day.date} className="bar">
+              <li key={day.date} className="lp-bar">
                 <span
-                  className="bar-fill"
+                  className="lp-bar-fill"
                   style={{ height: `${(day.minutes / activityScale) * 100}%` }}
                   aria-hidden="true"
                 />

@@ -176,17 +176,17 @@ function LoadedLesson({
   }, []);
 
   return (
-    <article className="lesson" aria-labelledby="lesson-title">
-      <header className="lesson-header">
+    <article className="lp-lesson" aria-labelledby="lesson-title">
+      <header className="lp-lesson-header">
         <h1 id="lesson-title" ref={headingRef} tabIndex={-1}>
           {content.title}
         </h1>
         {completed ? (
-          <p className="badge badge-success lesson-status" role="status">
+          <p className="badge badge-success lp-lesson-status" role="status">
             <span aria-hidden="true">✓ </span>Completed
           </p>
         ) : progress?.status === 'in_progress' ? (
-          <p className="badge badge-muted lesson-status">In progress</p>
+          <p className="badge badge-muted lp-lesson-status">In progress</p>
         ) : null}
       </header>
       {error !== null && (
@@ -206,7 +206,7 @@ function LoadedLesson({
       {content.description && <p className="muted">{content.description}</p>}
       {content.articleHtml && (
         // Rendered from Markdown and sanitised on the server (server/platform/markdown.ts).
-        <div className="prose lesson-article" dangerouslySetInnerHTML={{ __html: content.articleHtml }} />
+        <div className="prose lp-lesson-article" dangerouslySetInnerHTML={{ __html: content.articleHtml }} />
       )}
       {!isVideo && !content.articleHtml && content.resources.length === 0 && (
         <p className="muted">
@@ -218,7 +218,7 @@ function LoadedLesson({
         <Resources lessonId={content.id} resources={content.resources} canReport={canReport} />
       )}
       {!completesByWatching && (
-        <div className="lesson-done">
+        <div className="lp-lesson-done">
           {completed ? (
             next && (
               <ButtonLink to={next.url}>
@@ -299,7 +299,7 @@ function VideoPlayer({
   const resumed = useRef(false);
   const [resumeNote, setResumeNote] = useState<number | null>(null);
   return (
-    <div className="lesson-video">
+    <div className="lp-lesson-video">
       <video
         ref={videoRef}
         className="player-video"
@@ -361,7 +361,7 @@ function Resources({
   canReport: boolean;
 }) {
   return (
-    <section aria-labelledby="resources-title" className="lesson-resources">
+    <section aria-labelledby="resources-title" className="lp-lesson-resources">
       <h2 id="resources-title">Resources</h2>
       <ul>
         {resources.map((resource) => (

@@ -10,7 +10,7 @@ import { useLessonNotes, useSaveNotes } from './learning.api.ts';
 export function NotesPanel({ lessonId, canEdit }: { lessonId: string; canEdit: boolean }) {
   const query = useLessonNotes(lessonId, true);
   return (
-    <section className="lesson-notes" aria-labelledby="notes-title">
+    <section className="lp-lesson-notes" aria-labelledby="notes-title">
       <h2 id="notes-title">Your notes</h2>
       {query.isPending ? (
         <p className="muted">

@@ -214,29 +214,32 @@ function CurriculumSidebar({
       {course.sections.map((section) => {
         const done = section.lessons.filter((l) => byLesson.get(l.id)?.status === 'completed').length;
         return (
-          <section key={section.id} className="curriculum-section" aria-label={section.title}>
-            <h3 className="curriculum-section-title">
+          <section key={section.id} className="lp-curriculum-section" aria-label={section.title}>
+            <h3 className="lp-curriculum-section-title">
               {section.title}
               <span className="muted small">
                 {' '}
                 {done}/{section.lessons.length}
               </span>
             </h3>
-            <ol className="curriculum-lessons">
+            <ol className="lp-curriculum-lessons">
               {section.lessons.map((l) => {
                 const status = byLesson.get(l.id)?.status ?? 'not_started';
                 const current = l.id === currentId;
                 return (
-                  <li key={l.id} className={`curriculum-lesson is-${status}${current ? ' is-current' : ''}`}>
+                  <li
+                    key={l.id}
+                    className={`lp-curriculum-lesson is-${status}${current ? ' is-current' : ''}`}
+                  >
                     <Link
                       to={`/learn/${course.slug}/${l.id}`}
                       aria-current={current ? 'page' : undefined}
                       ref={current ? currentRef : undefined}
                     >
-                      <span className="curriculum-tick" aria-hidden="true">
+                      <span className="lp-curriculum-tick" aria-hidden="true">
                         {status === 'completed' ? '✓' : status === 'in_progress' ? '◐' : ''}
                       </span>
-                      <span className="curriculum-lesson-title">
+                      <span className="lp-curriculum-lesson-title">
                         {l.title}
                         <span className="visually-hidden">
                           {status === 'completed'
@@ -247,7 +250,7 @@ function CurriculumSidebar({
                         </span>
                       </span>
                       {l.durationSeconds !== null && (
-                        <span className="curriculum-duration">
+                        <span className="lp-curriculum-duration">
                           <span aria-hidden="true">{formatSeconds(l.durationSeconds)}</span>
                           <span className="visually-hidden">, {describeSeconds(l.durationSeconds)}</span>
                         </span>
