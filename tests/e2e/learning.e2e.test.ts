@@ -231,7 +231,7 @@ describe('learning journey: the course player and My learning', () => {
     await page.keyboard.press('n');
     await page.waitForURL(lessonUrl(seeded.articleId));
     await page.locator('#lesson-title', { hasText: 'Reading notes' }).waitFor();
-    await page.locator('.lesson-article strong', { hasText: 'left to right' }).waitFor();
+    await page.locator('.lp-lesson-article strong', { hasText: 'left to right' }).waitFor();
 
     // Notes autosave; typing n, p or m in them never triggers a shortcut.
     const notes = page.getByLabel(/Notes on this lesson/);
