@@ -97,9 +97,9 @@ function useLessonReporter(
       document.removeEventListener('visibilitychange', onVisibility);
       window.removeEventListener('pagehide', onPageHide);
       window.clearInterval(timer);
-      // Leaving the lesson inside the app: one last report (not waited for).
+      // Leaving the lesson inside the app: one last report (not waited for). Not stop(): in
+      // development StrictMode runs this cleanup once and then the effect again.
       void r.flush('leave');
-      r.stop();
     };
   }, [reporter]);
 
