@@ -206,6 +206,36 @@ describe('learning journey: the course player and My learning', () => {
     await page.waitForFunction(() => !document.querySelector('video')?.seeking);
     expect(Math.abs((await videoTime(page)) - stored)).toBeLessThanOrEqual(1);
 
+    // Leaving while it plays (no pause): the report sent as the page goes away keeps the position.
+    await page.locator('#lesson-title').focus();
+    await page.keyboard.press('k');
+    await page.waitForFunction(
+      (from) => (document.querySelector('video')?.currentTime ?? 0) >= from + 3,
+      stored,
+      { timeout: 20_000 },
+    );
+    // The last timeupdate the player saw may be a fraction behind what the test reads: ±1 s.
+    const leftAt = Math.floor(await videoTime(page));
+    await page.reload();
+    await expect
+      .poll(async () => (await storedLesson(page, seeded.courseId, seeded.videoId))?.positionSeconds, {
+        timeout: 10_000,
+      })
+      .toBeGreaterThanOrEqual(leftAt - 1);
+    const leftStored = (await storedLesson(page, seeded.courseId, seeded.videoId))!.positionSeconds;
+    expect(leftStored).toBeLessThanOrEqual(leftAt + 1);
+    expect(leftStored).toBeGreaterThan(stored);
+
+    // My learning's Continue opens the same lesson at the same second.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My learning' }).click();
+    const inProgress = page.getByRole('region', { name: 'In progress' });
+    await inProgress.getByText('Last lesson: Moving square').waitFor();
+    await inProgress.getByRole('link', { name: /^Continue\s*: Player Journey$/ }).click();
+    await page.waitForURL(lessonUrl(seeded.videoId));
+    await page.getByText('Resumed where you left off.').waitFor();
+    await page.waitForFunction(() => !document.querySelector('video')?.seeking);
+    expect(Math.abs((await videoTime(page)) - leftStored)).toBeLessThanOrEqual(1);
+
     // Watch the rest: seek near the end and play to it; the video completes (≥ 90 % watched).
     await video.evaluate((v: HTMLVideoElement) => {
       v.currentTime = 20;
