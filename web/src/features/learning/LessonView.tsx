@@ -8,7 +8,7 @@ import { isApiError } from '../../lib/api.ts';
 import { formatBytes } from '../files/format-bytes.ts';
 import { useLessonContent } from '../courses/courses.api.ts';
 import { ActivityTracker } from './activity-tracker.ts';
-import { resumePosition } from './curriculum.ts';
+import { pickResume, readLocalPosition, resumePosition, writeLocalPosition } from './curriculum.ts';
 import {
   applyProgressState,
   putProgress,
@@ -55,6 +55,10 @@ function useLessonReporter(
     const created = new ProgressReporter({
       tracker,
       send: async (report, { keepalive }) => {
+        writeLocalPosition(lessonId, {
+          positionSeconds: report.positionSeconds,
+          clientTime: report.clientTime,
+        });
         if (keepalive) {
           putProgressOnLeave(lessonId, report);
           return;
@@ -71,7 +75,7 @@ function useLessonReporter(
     });
     if (!canReport) created.stop();
     created.resume(
-      initial?.positionSeconds ?? 0,
+      pickResume(initial, readLocalPosition(lessonId)),
       initial?.watchedSeconds ?? 0,
       initial?.status === 'completed',
     );
@@ -197,7 +201,7 @@ function LoadedLesson({
           videoRef={videoRef}
           url={content.videoUrl!}
           durationSeconds={content.durationSeconds}
-          startAt={progress?.positionSeconds ?? 0}
+          startAt={reporter.positionSeconds}
           reporter={reporter}
           completesByWatching={completesByWatching}
           onEndedUnknownLength={() => void markDone()}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LessonProgress } from '../../../../contracts/learning.ts';
-import { neighbours, resumePosition, startLesson } from './curriculum.ts';
+import { neighbours, pickResume, resumePosition, startLesson } from './curriculum.ts';
 
 const sections = [
   { lessons: [{ id: 'a' }, { id: 'b' }] },
@@ -30,5 +30,16 @@ describe('player curriculum', () => {
     expect(resumePosition(12, 30)).toBe(12);
     expect(resumePosition(29, 30)).toBe(0);
     expect(resumePosition(12, null)).toBe(12);
+  });
+});
+
+describe('pickResume', () => {
+  const server = { positionSeconds: 10, lastReportAt: '2026-01-01T10:00:00.000Z' };
+  it('takes the server position unless this tab reported later', () => {
+    expect(pickResume(server, null)).toBe(10);
+    expect(pickResume(server, { positionSeconds: 14, clientTime: '2026-01-01T10:00:05.000Z' })).toBe(14);
+    expect(pickResume(server, { positionSeconds: 3, clientTime: '2026-01-01T09:59:00.000Z' })).toBe(10);
+    expect(pickResume(null, { positionSeconds: 7, clientTime: '2026-01-01T09:59:00.000Z' })).toBe(7);
+    expect(pickResume(server, { positionSeconds: 7, clientTime: 'garbage' })).toBe(10);
   });
 });

@@ -40,3 +40,46 @@ export function resumePosition(positionSeconds: number, durationSeconds: number 
   if (durationSeconds && durationSeconds > 0 && positionSeconds >= durationSeconds - 1) return 0;
   return positionSeconds;
 }
+
+/** The last position this tab reported for a lesson (sessionStorage), to bridge a reload's race. */
+export interface LocalPosition {
+  positionSeconds: number;
+  clientTime: string;
+}
+
+/**
+ * Where to resume: the server's position, unless this tab reported a newer one that the server
+ * may not have applied yet (the report sent while a reload unloads the page can land after the
+ * new page has read its progress).
+ */
+export function pickResume(
+  server: { positionSeconds: number; lastReportAt: string | null } | null,
+  local: LocalPosition | null,
+): number {
+  const serverPosition = server?.positionSeconds ?? 0;
+  if (!local) return serverPosition;
+  const localTime = Date.parse(local.clientTime);
+  const serverTime = server?.lastReportAt ? Date.parse(server.lastReportAt) : -Infinity;
+  return Number.isFinite(localTime) && localTime > serverTime ? local.positionSeconds : serverPosition;
+}
+
+const localKey = (lessonId: string) => `usefulwriter:position:${lessonId}`;
+
+export function readLocalPosition(lessonId: string): LocalPosition | null {
+  try {
+    const parsed = JSON.parse(sessionStorage.getItem(localKey(lessonId)) ?? 'null') as LocalPosition | null;
+    return parsed && typeof parsed.positionSeconds === 'number' && typeof parsed.clientTime === 'string'
+      ? parsed
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+export function writeLocalPosition(lessonId: string, value: LocalPosition): void {
+  try {
+    sessionStorage.setItem(localKey(lessonId), JSON.stringify(value));
+  } catch {
+    // Storage full or disabled: the server's position is enough.
+  }
+}
