@@ -12,6 +12,8 @@ import { SignUpPage } from '../features/auth/SignUpPage.tsx';
 import { CatalogPage } from '../features/catalog/CatalogPage.tsx';
 import { CoursePage } from '../features/courses/CoursePage.tsx';
 import { authoringRoutes } from '../features/authoring/authoring.routes.tsx';
+import { MyLearningPage } from '../features/learning/MyLearningPage.tsx';
+import { PlayerPage } from '../features/learning/PlayerPage.tsx';
 import { Layout, NotFoundPage, RouteErrorPage } from './Layout.tsx';
 import { RequireUser } from './RequireUser.tsx';
 
@@ -35,6 +37,9 @@ export const router = createBrowserRouter([
           { path: 'account/profile', element: <ProfilePage /> },
           { path: 'account/security', element: <SecurityPage /> },
           { path: 'account/sessions', element: <SessionsPage /> },
+          { path: 'my-learning', element: <MyLearningPage /> },
+          { path: 'learn/:slug', element: <PlayerPage /> },
+          { path: 'learn/:slug/:lessonId', element: <PlayerPage /> },
           ...authoringRoutes,
         ],
       },
