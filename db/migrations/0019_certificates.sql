@@ -145,6 +145,8 @@ REVOKE ALL ON FUNCTION private.new_certificate_code(), private.issue_certificate
   FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION private.verify_certificate(text) TO anon, authenticated, service_role;
 GRANT EXECUTE ON FUNCTION private.revoke_certificate(text, text) TO authenticated, service_role;
+-- System paths (importers, repairs) may issue directly; request roles only through completion.
+GRANT EXECUTE ON FUNCTION private.new_certificate_code(), private.issue_certificate(uuid) TO service_role;
 
 ---------------------------------------------------------------------------------------------------
 -- Backfill: enrolments completed before this migration
