@@ -82,7 +82,7 @@ export const certificatesRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Revoke a certificate (admins). Idempotent: revoking again keeps the first revocation',
         security: signedIn,
         params: publicIdParamsSchema,
-        body: revokeCertificateInputSchema.optional(),
+        body: revokeCertificateInputSchema.nullish(),
         response: { 200: revokedCertificateSchema, ...errors },
       },
     },
