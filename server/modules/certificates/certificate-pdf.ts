@@ -99,6 +99,7 @@ export async function renderCertificatePdf(input: CertificatePdfInput): Promise<
 
   doc.font('serif-bold').fontSize(34).fillColor(INK);
   doc.text(input.holderName, inner + 20, 165, { width: textWidth, align: 'center' });
+  doc.moveDown(0.3);
 
   doc.font('regular').fontSize(13).fillColor(MUTED);
   doc.text('has completed the course', { width: textWidth, align: 'center' });
