@@ -156,6 +156,8 @@ export interface Certificates {
   updatedAt: Generated<Timestamp>;
   createdBy: string | null;
   updatedBy: string | null;
+  instructorName: string | null;
+  revokedBy: string | null;
 }
 
 export interface CodeChallenges {
