@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
@@ -150,7 +151,7 @@ describe('learning journey: the course player and My learning', () => {
     }
   });
 
-  it('enrols, resumes a video at the same second, completes every lesson, and shows 100 % on My learning', async () => {
+  it('enrols, resumes a video at the same second, completes every lesson, and shows 100 % on My learning, downloads the certificate that a visitor verifies', async () => {
     const page = await (await browser.newProfile(VIEWPORTS.desktop)).newPage();
     const problems = watchForProblems(page, () => false);
     const lessonUrl = (id: string) => new RegExp(`/learn/${SLUG}/${id}$`);
@@ -320,7 +321,31 @@ describe('learning journey: the course player and My learning', () => {
     await page.getByRole('heading', { name: 'Your learning' }).waitFor();
     await page.getByText('Current streak').waitFor();
     await screenshot(page, 'learning-my-learning');
+
+    // The certificate: a PDF download from My learning, and its public verification page, which an
+    // anonymous visitor (another browser profile, no session) opens from the link.
+    const [certificate] = await Promise.all([
+      page.waitForEvent('download'),
+      completed.getByRole('link', { name: 'Download certificate for Player Journey (PDF)' }).click(),
+    ]);
+    const pdf = await readFile((await certificate.path())!);
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    const verifyUrl = await completed
+      .getByRole('link', { name: 'Verification page for Player Journey' })
+      .getAttribute('href');
+    expect(verifyUrl).toMatch(/\/verify\/[A-Z2-7]{26}$/);
     expect(problems).toEqual([]);
+
+    const visitor = await (await browser.newProfile(VIEWPORTS.phone)).newPage();
+    const visitorProblems = watchForProblems(visitor, () => false);
+    await visitor.goto(verifyUrl!.replace(/^https?:\/\/[^/]+/, running.baseUrl));
+    const card = visitor.getByRole('region', { name: 'Certificate of completion' });
+    await card.getByText('This certificate is valid.').waitFor();
+    await expect(card.getByText('Paula Player', { exact: true }).isVisible()).resolves.toBe(true);
+    await expect(card.getByText('Player Journey', { exact: true }).isVisible()).resolves.toBe(true);
+    await expect(card.getByText(STUDENT.email).count()).resolves.toBe(0);
+    await screenshot(visitor, 'learning-certificate-verified');
+    expect(visitorProblems).toEqual([]);
   });
 
   it('lays the player out on a phone without sideways scrolling', async () => {

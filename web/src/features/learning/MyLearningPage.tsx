@@ -1,4 +1,3 @@
-import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import type { MyLearningItem } from '../../../../contracts/learning.ts';
 import { Thumbnail } from '../../components/CourseVisuals.tsx';
@@ -6,19 +5,11 @@ import { Button, ButtonLink } from '../../components/Button.tsx';
 import { EmptyState, ErrorState, LoadingState } from '../../components/Feedback.tsx';
 import { PageHeader, useDocumentTitle } from '../../components/Page.tsx';
 import { formatDate } from '../../lib/format.ts';
+import { CertificateLinks } from '../certificates/CertificateLinks.tsx';
 import { DashboardPanel } from './DashboardPanel.tsx';
 import { useMyLearning } from './learning.api.ts';
 import { ProgressBar } from './ProgressBar.tsx';
 import './learning.css';
-
-export interface MyLearningPageProps {
-  /**
-   * Certificate slot: what a completed course shows for its certificate (a download link). The
-   * certificates feature passes it (GET /api/me/certificates); without it, a completed course with
-   * an issued certificate only says so.
-   */
-  certificateLink?: (item: MyLearningItem) => ReactNode;
-}
 
 /** Where Continue opens: the player at the lesson to continue (it resumes a video at its position). */
 export function continueUrl(item: MyLearningItem): string {
@@ -27,7 +18,7 @@ export function continueUrl(item: MyLearningItem): string {
 }
 
 /** My learning: the dashboard, then every enrolment, courses in progress first, completed ones apart. */
-export function MyLearningPage({ certificateLink }: MyLearningPageProps) {
+export function MyLearningPage() {
   useDocumentTitle('My learning');
   const query = useMyLearning();
   const items = query.data?.pages.flatMap((page) => page.items) ?? [];
@@ -71,7 +62,7 @@ export function MyLearningPage({ certificateLink }: MyLearningPageProps) {
               <h2 id="completed-title">Completed</h2>
               <ul className="enrolments">
                 {completed.map((item) => (
-                  <EnrolmentCard key={item.enrollmentId} item={item} certificateLink={certificateLink} />
+                  <EnrolmentCard key={item.enrollmentId} item={item} />
                 ))}
               </ul>
             </section>
@@ -93,13 +84,7 @@ export function MyLearningPage({ certificateLink }: MyLearningPageProps) {
   );
 }
 
-function EnrolmentCard({
-  item,
-  certificateLink,
-}: {
-  item: MyLearningItem;
-  certificateLink?: MyLearningPageProps['certificateLink'];
-}) {
+function EnrolmentCard({ item }: { item: MyLearningItem }) {
   const { course, progress } = item;
   const expired = item.access === 'expired';
   const titleId = `enrolment-${item.enrollmentId}`;
@@ -141,13 +126,9 @@ function EnrolmentCard({
               <span className="visually-hidden">: {course.title}</span>
             </ButtonLink>
           )}
-          {progress.isCompleted &&
-            course.hasCertificate &&
-            (certificateLink ? (
-              certificateLink(item)
-            ) : item.certificateIssued ? (
-              <span className="muted small">Certificate issued</span>
-            ) : null)}
+          {progress.isCompleted && item.certificateIssued && (
+            <CertificateLinks courseId={course.id} courseTitle={course.title} />
+          )}
         </div>
       </div>
     </li>
