@@ -8,12 +8,14 @@
  *   - reaps every process of the namespace, kills them all when the submission exits or the
  *     wall-clock limit passes, and reports exact CPU time and peak RSS on the status descriptor
  *     (which the submission never holds).
- * usage: launcher STATUS_FD WALL_MS CPU_S NPROC FSIZE_B NOFILE DATA_B STACK_B -- PROG ARGS...
+ * usage: launcher STATUS_FD WALL_MS CPU_MS NPROC FSIZE_B NOFILE DATA_B STACK_B -- PROG ARGS...
  * A limit of 0 means "leave unchanged". Status line:
- *   exit=<code> signal=<sig> cpu_us=<user+sys of all reaped> maxrss_kb=<peak> wall_timeout=<0|1>
+ *   exit=<code> signal=<sig> cpu_us=<user+sys of all reaped> maxrss_kb=<peak> wall_us=<wall> wall_timeout=<0|1> cpu_exceeded=<0|1>
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,10 +25,10 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t timed_out = 0;
-static void on_alarm(int sig) { (void)sig; timed_out = 1; kill(-1, SIGKILL); }
+static int timed_out = 0, cpu_exceeded = 0;
 
 static void set_limit(int res, unsigned long long v, unsigned long long hard_extra) {
   if (v == 0) return;
@@ -46,7 +48,7 @@ static void close_from(int lowfd, int keep) {
 int main(int argc, char **argv) {
   if (argc < 11 || strcmp(argv[9], "--") != 0) { fprintf(stderr, "launcher: bad usage\n"); return 121; }
   int status_fd = atoi(argv[1]);
-  unsigned long long wall_ms = strtoull(argv[2], 0, 10), cpu_s = strtoull(argv[3], 0, 10),
+  unsigned long long wall_ms = strtoull(argv[2], 0, 10), cpu_ms = strtoull(argv[3], 0, 10),
                      nproc = strtoull(argv[4], 0, 10), fsize = strtoull(argv[5], 0, 10),
                      nofile = strtoull(argv[6], 0, 10), data = strtoull(argv[7], 0, 10),
                      stack = strtoull(argv[8], 0, 10);
@@ -55,10 +57,10 @@ int main(int argc, char **argv) {
   prctl(PR_SET_DUMPABLE, 0);
   close_from(3, status_fd); /* nothing but stdio and the status pipe survives */
 
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_alarm;
-  sigaction(SIGALRM, &sa, 0);
+  sigset_t chld_block;
+  sigemptyset(&chld_block);
+  sigaddset(&chld_block, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &chld_block, 0);
 
   struct timeval start, end;
   gettimeofday(&start, 0);
@@ -70,13 +72,11 @@ int main(int argc, char **argv) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, 0);
-    signal(SIGALRM, SIG_DFL);
-    set_limit(RLIMIT_CORE, 0, 0);
     {
       struct rlimit zero = { 0, 0 };
       setrlimit(RLIMIT_CORE, &zero);
     }
-    set_limit(RLIMIT_CPU, cpu_s, 1);
+    set_limit(RLIMIT_CPU, cpu_ms ? cpu_ms / 1000 + 2 : 0, 1); /* backstop; the poll below is exact */
     set_limit(RLIMIT_NPROC, nproc, 0);
     set_limit(RLIMIT_FSIZE, fsize, 0);
     set_limit(RLIMIT_NOFILE, nofile, 0);
@@ -88,28 +88,74 @@ int main(int argc, char **argv) {
     _exit(127);
   }
 
-  if (wall_ms > 0) {
-    struct itimerval it;
-    memset(&it, 0, sizeof it);
-    it.it_value.tv_sec = (time_t)(wall_ms / 1000);
-    it.it_value.tv_usec = (suseconds_t)((wall_ms % 1000) * 1000);
-    setitimer(ITIMER_REAL, &it, 0);
-  }
-
+  /* Poll every few ms: CPU of every live process (from /proc) plus what has been reaped, and the
+   * wall clock. RLIMIT_CPU is per process and in whole seconds; this catches a limit spread over
+   * many processes or threads within ~10 ms. */
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
   int child_status = 0, have_status = 0;
+  long ticks = sysconf(_SC_CLK_TCK);
+  for (;;) {
+    int st;
+    pid_t p;
+    while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
+      if (p == child) {
+        child_status = st;
+        have_status = 1;
+      }
+    }
+    if (have_status || (p < 0 && errno == ECHILD)) break;
+    struct timeval now;
+    gettimeofday(&now, 0);
+    unsigned long long elapsed_ms = (unsigned long long)(now.tv_sec - start.tv_sec) * 1000ULL +
+                                    (unsigned long long)((now.tv_usec - start.tv_usec) / 1000);
+    if (wall_ms > 0 && elapsed_ms > wall_ms) {
+      timed_out = 1;
+      kill(-1, SIGKILL);
+    } else if (cpu_ms > 0) {
+      struct rusage ru;
+      getrusage(RUSAGE_CHILDREN, &ru);
+      unsigned long long used_ms = (unsigned long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000ULL +
+                                   (unsigned long long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000ULL;
+      DIR *d = opendir("/proc");
+      if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != 0) {
+          if (e->d_name[0] < '1' || e->d_name[0] > '9' || strcmp(e->d_name, "1") == 0) continue;
+          char path[300], buf[1024];
+          snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+          int fd = open(path, O_RDONLY | O_CLOEXEC);
+          if (fd < 0) continue;
+          ssize_t n = read(fd, buf, sizeof buf - 1);
+          close(fd);
+          if (n <= 0) continue;
+          buf[n] = 0;
+          char *q = strrchr(buf, ')'); /* the command name may contain spaces */
+          unsigned long utime = 0, stime = 0;
+          if (q && sscanf(q + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) == 2)
+            used_ms += (unsigned long long)(utime + stime) * 1000ULL / (unsigned long long)ticks;
+        }
+        closedir(d);
+      }
+      if (used_ms > cpu_ms) {
+        cpu_exceeded = 1;
+        kill(-1, SIGKILL);
+      }
+    }
+    struct timespec tick = { 0, 5 * 1000 * 1000 };
+    sigtimedwait(&chld, 0, &tick);
+  }
+  /* the submission is done: nothing it started may outlive it */
+  kill(-1, SIGKILL);
   for (;;) {
     int st;
     pid_t p = waitpid(-1, &st, 0);
-    if (p < 0) {
-      if (errno == EINTR) continue;
-      break; /* ECHILD: everything reaped */
-    }
     if (p == child) {
       child_status = st;
       have_status = 1;
-      /* the submission is done: nothing it started may outlive it */
-      kill(-1, SIGKILL);
     }
+    if (p < 0 && errno != EINTR) break;
   }
   gettimeofday(&end, 0);
 
@@ -125,8 +171,8 @@ int main(int argc, char **argv) {
     else if (WIFSIGNALED(child_status)) sig = WTERMSIG(child_status);
   }
   char line[256];
-  int n = snprintf(line, sizeof line, "exit=%d signal=%d cpu_us=%llu maxrss_kb=%ld wall_us=%llu wall_timeout=%d\n",
-                   code, sig, cpu_us, ru.ru_maxrss, wall_us, timed_out ? 1 : 0);
+  int n = snprintf(line, sizeof line, "exit=%d signal=%d cpu_us=%llu maxrss_kb=%ld wall_us=%llu wall_timeout=%d cpu_exceeded=%d\n",
+                   code, sig, cpu_us, ru.ru_maxrss, wall_us, timed_out, cpu_exceeded);
   if (write(status_fd, line, (size_t)n) != n) return 123;
   return 0;
 }

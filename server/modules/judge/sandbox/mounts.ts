@@ -46,7 +46,8 @@ export class HostView {
   /** bwrap arguments: the binds (shortest first, so a directory comes before what is inside it) and the symlinks. */
   toBwrapArgs(): string[] {
     const args: string[] = [];
-    for (const path of [...this.binds].sort((a, b) => a.length - b.length)) args.push('--ro-bind', path, path);
+    for (const path of [...this.binds].sort((a, b) => a.length - b.length))
+      args.push('--ro-bind', path, path);
     for (const [path, target] of this.symlinks) {
       if ([...this.binds].some((b) => path === b || path.startsWith(`${b}/`))) continue; // already visible through a bind
       args.push('--symlink', target, path);

@@ -31,7 +31,9 @@ const MB = 1024 * 1024;
 
 function isElf(path: string): boolean {
   try {
-    return readFileSync(path).subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
+    return readFileSync(path)
+      .subarray(0, 4)
+      .equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
   } catch {
     return false;
   }
@@ -43,7 +45,8 @@ function isElf(path: string): boolean {
  * `UW_JUDGE_PYTHON` may name another real interpreter.
  */
 export function findPython(env: NodeJS.ProcessEnv = process.env): RuntimeLookup {
-  const fix = 'install Debian\'s Python: apt-get install -y python3 (or set UW_JUDGE_PYTHON to a real python3.X binary)';
+  const fix =
+    "install Debian's Python: apt-get install -y python3 (or set UW_JUDGE_PYTHON to a real python3.X binary)";
   const candidates = env.UW_JUDGE_PYTHON
     ? [env.UW_JUDGE_PYTHON]
     : readdirSync('/usr/bin')
@@ -54,10 +57,19 @@ export function findPython(env: NodeJS.ProcessEnv = process.env): RuntimeLookup 
   if (!binary) return { ok: false, reason: 'no python3.X interpreter binary found in /usr/bin', fix };
   let version: string, stdlib: string;
   try {
-    const out = execFileSync(binary, ['-I', '-S', '-c', 'import sys,sysconfig;print(sys.version.split()[0]);print(sysconfig.get_path("stdlib"))'], {
-      encoding: 'utf8',
-      env: {},
-    }).split('\n');
+    const out = execFileSync(
+      binary,
+      [
+        '-I',
+        '-S',
+        '-c',
+        'import sys,sysconfig;print(sys.version.split()[0]);print(sysconfig.get_path("stdlib"))',
+      ],
+      {
+        encoding: 'utf8',
+        env: {},
+      },
+    ).split('\n');
     [version, stdlib] = [out[0]!, out[1]!];
   } catch (e) {
     return { ok: false, reason: `${binary} does not start: ${(e as Error).message}`, fix };
@@ -92,12 +104,19 @@ export function findNode(): RuntimeLookup {
       version: process.version.replace(/^v/, ''),
       sourceFile: 'main.js',
       mountArgs: view.toBwrapArgs(),
-      runArgv: (mb) => [binary, `--max-old-space-size=${mb}`, '--v8-pool-size=1', '--no-warnings', '/box/main.js'],
+      runArgv: (mb) => [
+        binary,
+        `--max-old-space-size=${mb}`,
+        '--v8-pool-size=1',
+        '--no-warnings',
+        '/box/main.js',
+      ],
       // V8 reserves large regions up front, but RLIMIT_DATA counts only what is mapped writable;
       // the heap itself is capped by --max-old-space-size, buffers by this.
       dataLimitBytes: (mb) => (mb + 192) * MB,
       processes: 32,
-      outOfMemory: /JavaScript heap out of memory|Array buffer allocation failed|RangeError: Invalid (typed )?array length/,
+      outOfMemory:
+        /JavaScript heap out of memory|Array buffer allocation failed|RangeError: Invalid (typed )?array length/,
     },
   };
 }
@@ -118,7 +137,8 @@ export function findJava(env: NodeJS.ProcessEnv = process.env): RuntimeLookup {
   if (!home) return { ok: false, reason: 'no JDK (bin/javac) found', fix };
   const javaHome = realpathSync(home);
   const version = /JAVA_VERSION="([^"]+)"/.exec(readFileSync(join(javaHome, 'release'), 'utf8'))?.[1] ?? '';
-  if (Number(version.split('.')[0]) < 17) return { ok: false, reason: `JDK at ${javaHome} is ${version}, need ≥ 17`, fix };
+  if (Number(version.split('.')[0]) < 17)
+    return { ok: false, reason: `JDK at ${javaHome} is ${version}, need ≥ 17`, fix };
   const view = new HostView().add(javaHome);
   // Debian keeps the JDK's config under /etc/java-17-openjdk, linked from lib/ and conf/.
   for (const sub of ['lib', 'conf'])
@@ -126,14 +146,30 @@ export function findJava(env: NodeJS.ProcessEnv = process.env): RuntimeLookup {
       for (const link of outsideSymlinkTargets(join(javaHome, sub)))
         if (!/\.so$|src\.zip$|cacerts$/.test(link)) view.add(link);
   // The libraries console programs load (not AWT, sound or fonts, whose X11 dependencies stay out).
-  const core = ['libjli', 'libjava', 'libjimage', 'libzip', 'libnio', 'libnet', 'libverify', 'libjsvml', 'server/libjvm'];
+  const core = [
+    'libjli',
+    'libjava',
+    'libjimage',
+    'libzip',
+    'libnio',
+    'libnet',
+    'libverify',
+    'libjsvml',
+    'server/libjvm',
+  ];
   view.addLibrariesOf([
     join(javaHome, 'bin', 'java'),
     join(javaHome, 'bin', 'javac'),
     ...core.map((l) => join(javaHome, 'lib', `${l}.so`)).filter((p) => existsSync(p)),
   ]);
   // Fast, small JVM start (measured in the issue: ~120 ms CPU); no hsperfdata files in /tmp.
-  const jvmFlags = ['-Xshare:auto', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-XX:-UsePerfData', '-XX:ActiveProcessorCount=1'];
+  const jvmFlags = [
+    '-Xshare:auto',
+    '-XX:+UseSerialGC',
+    '-XX:TieredStopAtLevel=1',
+    '-XX:-UsePerfData',
+    '-XX:ActiveProcessorCount=1',
+  ];
   return {
     ok: true,
     runtime: {

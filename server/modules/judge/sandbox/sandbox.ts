@@ -62,7 +62,7 @@ export interface LimitsMechanism {
 }
 
 export interface SandboxLimits {
-  /** CPU time the program may use (RLIMIT_CPU rounds up to whole seconds; the verdict uses exact time). */
+  /** CPU time of all the run's processes together (polled by the launcher; RLIMIT_CPU is a per-process backstop). */
   cpuMs: number;
   /** Wall-clock backstop (sleeping, blocking). */
   wallMs: number;
@@ -103,6 +103,8 @@ export interface SandboxResult {
   peakMemoryMb: number;
   wallMs: number;
   wallTimedOut: boolean;
+  /** Killed by the launcher for CPU time over the limit (all processes of the run together). */
+  cpuLimitExceeded: boolean;
   outputLimitExceeded: 'stdout' | 'stderr' | null;
   stdout: string;
   stderr: string;
@@ -157,7 +159,8 @@ async function prepareHost(): Promise<SandboxHost> {
     );
   }
   const bwrap = await which('bwrap');
-  if (!bwrap) throw new SandboxUnavailableError('bubblewrap (bwrap) is not installed', 'apt-get install -y bubblewrap');
+  if (!bwrap)
+    throw new SandboxUnavailableError('bubblewrap (bwrap) is not installed', 'apt-get install -y bubblewrap');
   const { stdout: versionOut } = await execFileAsync(bwrap, ['--version']);
   const bwrapVersion = versionOut.trim().split(/\s+/).pop() ?? '';
   const [major = 0, minor = 0] = bwrapVersion.split('.').map(Number);
@@ -174,16 +177,25 @@ async function prepareHost(): Promise<SandboxHost> {
   mkdirSync(workDir, { recursive: true, mode: 0o711 });
   const st = lstatSync(workDir);
   if (!st.isDirectory() || st.uid !== uid) {
-    throw new SandboxUnavailableError(`${workDir} is not a directory owned by uid ${uid}`, `remove ${workDir} (or set UW_JUDGE_DIR)`);
+    throw new SandboxUnavailableError(
+      `${workDir} is not a directory owned by uid ${uid}`,
+      `remove ${workDir} (or set UW_JUDGE_DIR)`,
+    );
   }
   // other uids (the slot uids) may traverse to their own box, but not list or write
   chmodSync(workDir, 0o711);
 
   const source = readFileSync(new URL('./launcher.c', import.meta.url));
-  const launcherPath = join(workDir, `launcher-${createHash('sha256').update(source).digest('hex').slice(0, 12)}`);
+  const launcherPath = join(
+    workDir,
+    `launcher-${createHash('sha256').update(source).digest('hex').slice(0, 12)}`,
+  );
   if (!existsSync(launcherPath)) {
     if (!cc) {
-      throw new SandboxUnavailableError('no C compiler to build the sandbox launcher (launcher.c)', 'apt-get install -y gcc');
+      throw new SandboxUnavailableError(
+        'no C compiler to build the sandbox launcher (launcher.c)',
+        'apt-get install -y gcc',
+      );
     }
     const src = join(workDir, `launcher-${process.pid}.c`);
     const tmp = `${launcherPath}.${process.pid}.tmp`;
@@ -191,7 +203,10 @@ async function prepareHost(): Promise<SandboxHost> {
     try {
       await execFileAsync(cc, ['-O2', '-Wall', '-static', '-o', tmp, src]);
     } catch (e) {
-      throw new SandboxUnavailableError(`the launcher does not compile: ${(e as Error).message}`, 'apt-get install -y gcc libc6-dev');
+      throw new SandboxUnavailableError(
+        `the launcher does not compile: ${(e as Error).message}`,
+        'apt-get install -y gcc libc6-dev',
+      );
     } finally {
       rmSync(src, { force: true });
     }
@@ -200,7 +215,10 @@ async function prepareHost(): Promise<SandboxHost> {
   }
 
   const filter = buildSeccompFilter();
-  const seccompPath = join(workDir, `seccomp-${createHash('sha256').update(filter).digest('hex').slice(0, 12)}.bpf`);
+  const seccompPath = join(
+    workDir,
+    `seccomp-${createHash('sha256').update(filter).digest('hex').slice(0, 12)}.bpf`,
+  );
   if (!existsSync(seccompPath)) {
     writeFileSync(`${seccompPath}.${process.pid}`, filter, { mode: 0o644 });
     renameSync(`${seccompPath}.${process.pid}`, seccompPath);
@@ -220,7 +238,12 @@ async function prepareHost(): Promise<SandboxHost> {
   // A box that cannot even start means user namespaces are off (or bwrap is broken): say so now.
   const box = await createBox(host, 0, []);
   try {
-    const r = await runInSandbox(host, box, { mountArgs: [], argv: ['/.uw/launch'], stdin: '', limits: { ...DEFAULT_LIMITS, wallMs: 5000 } });
+    const r = await runInSandbox(host, box, {
+      mountArgs: [],
+      argv: ['/.uw/launch'],
+      stdin: '',
+      limits: { ...DEFAULT_LIMITS, wallMs: 5000 },
+    });
     if (r.exitCode !== 121) throw new Error(`unexpected smoke result ${JSON.stringify(r)}`);
   } catch (e) {
     throw new SandboxUnavailableError(
@@ -267,7 +290,8 @@ export async function createBox(
   mkdirSync(dir, { mode: 0o755 });
   chmodSync(dir, 0o755);
   for (const f of files) {
-    if (!/^[A-Za-z0-9_.-]+$/.test(f.name) || f.name.startsWith('.')) throw new Error(`bad box file name ${f.name}`);
+    if (!/^[A-Za-z0-9_.-]+$/.test(f.name) || f.name.startsWith('.'))
+      throw new Error(`bad box file name ${f.name}`);
     writeFileSync(join(dir, f.name), f.content, { mode: 0o644 });
   }
   if (withOut) {
@@ -283,7 +307,10 @@ export async function createBox(
  */
 export async function destroyBox(box: Box): Promise<void> {
   if (box.hasOut && process.getuid?.() === 0 && box.uid !== 0) {
-    await execFileAsync('rm', ['-rf', '--one-file-system', '--', join(box.dir, 'out')], { uid: box.uid, gid: box.gid }).catch(() => {});
+    await execFileAsync('rm', ['-rf', '--one-file-system', '--', join(box.dir, 'out')], {
+      uid: box.uid,
+      gid: box.gid,
+    }).catch(() => {});
   }
   rmSync(box.dir, { recursive: true, force: true });
 }
@@ -349,7 +376,7 @@ export function bwrapArgs(host: SandboxHost, box: Box, req: SandboxRunRequest): 
     LAUNCHER_IN_BOX,
     String(STATUS_FD),
     String(l.wallMs),
-    String(Math.max(1, Math.ceil(l.cpuMs / 1000))),
+    String(l.cpuMs),
     String(l.processes),
     String(l.fileSizeBytes),
     String(l.openFiles),
@@ -364,7 +391,11 @@ export function bwrapArgs(host: SandboxHost, box: Box, req: SandboxRunRequest): 
  * Runs one program in a fresh sandbox and reports how it ended. Never runs anything outside a
  * sandbox: when bwrap or the launcher cannot start, this throws.
  */
-export async function runInSandbox(host: SandboxHost, box: Box, req: SandboxRunRequest): Promise<SandboxResult> {
+export async function runInSandbox(
+  host: SandboxHost,
+  box: Box,
+  req: SandboxRunRequest,
+): Promise<SandboxResult> {
   const args = bwrapArgs(host, box, req);
   const seccompFd = openSync(host.seccompPath, 'r');
   const started = process.hrtime.bigint();
@@ -429,6 +460,7 @@ export async function runInSandbox(host: SandboxHost, box: Box, req: SandboxRunR
         peakMemoryMb: 0,
         wallMs,
         wallTimedOut: !outputLimitExceeded,
+        cpuLimitExceeded: false,
         outputLimitExceeded,
         stdout: Buffer.concat(stdout).toString('utf8'),
         stderr: errText,
@@ -443,6 +475,7 @@ export async function runInSandbox(host: SandboxHost, box: Box, req: SandboxRunR
     peakMemoryMb: (fields.maxrss_kb ?? 0) / 1024,
     wallMs,
     wallTimedOut: fields.wall_timeout === 1,
+    cpuLimitExceeded: fields.cpu_exceeded === 1,
     outputLimitExceeded,
     stdout: Buffer.concat(stdout).toString('utf8'),
     stderr: errText,

@@ -8,12 +8,25 @@ import {
 } from './seccomp.ts';
 
 const filter = buildSeccompFilter();
-const x86 = (nr: number, args?: number[]) => evaluateSeccompFilter(filter, { arch: AUDIT_ARCH_X86_64, nr, args });
+const x86 = (nr: number, args?: number[]) =>
+  evaluateSeccompFilter(filter, { arch: AUDIT_ARCH_X86_64, nr, args });
 
 describe('seccomp filter bytes', () => {
   it('denies every listed call with EPERM', () => {
-    for (const [name, nr] of Object.entries(DENIED_SYSCALLS)) expect([name, x86(nr)]).toEqual([name, 'eperm']);
-    for (const name of ['ptrace', 'keyctl', 'io_uring_setup', 'bpf', 'userfaultfd', 'perf_event_open', 'mount', 'umount2', 'unshare', 'setns'])
+    for (const [name, nr] of Object.entries(DENIED_SYSCALLS))
+      expect([name, x86(nr)]).toEqual([name, 'eperm']);
+    for (const name of [
+      'ptrace',
+      'keyctl',
+      'io_uring_setup',
+      'bpf',
+      'userfaultfd',
+      'perf_event_open',
+      'mount',
+      'umount2',
+      'unshare',
+      'setns',
+    ])
       expect(DENIED_SYSCALLS[name]).toBeTypeOf('number');
   });
 
