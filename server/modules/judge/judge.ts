@@ -102,7 +102,7 @@ export function runLimits(runtime: Runtime, timeLimitMs: number, memoryLimitMb: 
     ...DEFAULT_LIMITS,
     cpuMs: timeLimitMs,
     // generous: on a loaded host a process gets a fraction of a core; CPU time is what is judged
-    wallMs: timeLimitMs * 3 + 3000,
+    wallMs: timeLimitMs * 3 + 1000,
     dataBytes: runtime.dataLimitBytes(memoryLimitMb),
     processes: runtime.processes,
   };
