@@ -146,15 +146,20 @@ async function throughput() {
       memoryLimitMb: 64,
     });
   await Promise.all([one(), one()]); // warm-up
-  const rounds: { rps: number; other: number | null }[] = [];
+  const rounds: { rps: number; other: number | null; cpuPerRun: number }[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     const mark = markLoad();
+    const c0 = childCpuMs() + selfCpuMs();
     const t0 = performance.now();
     const results = await Promise.all(Array.from({ length: JUDGED }, one));
     const seconds = (performance.now() - t0) / 1000;
     const bad = results.filter((x) => x.verdict !== 'accepted');
     if (bad.length) throw new Error(`throughput run not accepted: ${JSON.stringify(bad[0])}`);
-    rounds.push({ rps: JUDGED / seconds, other: otherCores(mark, markLoad()) });
+    rounds.push({
+      rps: JUDGED / seconds,
+      other: otherCores(mark, markLoad()),
+      cpuPerRun: (childCpuMs() + selfCpuMs() - c0) / JUDGED,
+    });
   }
   return rounds;
 }
@@ -188,12 +193,18 @@ async function main() {
   }
 
   const tp = await throughput();
-  console.log(`\n| trivial Python submissions judged on 2 slots | runs/s | other load, cores |`);
-  console.log('|---|---:|---:|');
+  console.log(
+    `\n| trivial Python submissions judged on 2 slots | runs/s | CPU ms per judged run (all processes) | other load, cores |`,
+  );
+  console.log('|---|---:|---:|---:|');
   tp.forEach((r, i) =>
     console.log(
-      `| round ${i + 1} (${JUDGED} submissions) | ${fmt(r.rps)} | ${r.other === null ? '–' : fmt(r.other, 2)} |`,
+      `| round ${i + 1} (${JUDGED} submissions) | ${fmt(r.rps)} | ${fmt(r.cpuPerRun)} | ${r.other === null ? '–' : fmt(r.other, 2)} |`,
     ),
+  );
+  const cpuPerRun = median(tp.map((r) => r.cpuPerRun));
+  console.log(
+    `\nCPU per judged run ${fmt(cpuPerRun)} ms → at most ${fmt(2000 / cpuPerRun)} runs/s if both cores were the judge's alone (a bound, not a measurement).`,
   );
   const rps = median(tp.map((r) => r.rps));
   verdicts.push(

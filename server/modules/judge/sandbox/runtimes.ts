@@ -169,6 +169,7 @@ export function findJava(env: NodeJS.ProcessEnv = process.env): RuntimeLookup {
     '-XX:TieredStopAtLevel=1',
     '-XX:-UsePerfData',
     '-XX:ActiveProcessorCount=1',
+    '-XX:-UseContainerSupport', // the box is not a container to size the JVM by: limits are explicit
   ];
   return {
     ok: true,
