@@ -422,7 +422,7 @@ describe('the host stays healthy', () => {
           language: 'python',
           source: hostile[i % hostile.length]!,
           tests: [{ input: '', expected: '', hidden: true }],
-          timeLimitMs: 200,
+          timeLimitMs: 100,
           memoryLimitMb: 32,
         }),
       );

@@ -4,6 +4,7 @@ import { isRoot, processesOfUids, useUidBase } from './judge.testing.ts';
 // needs bubblewrap, Python 3, Node and a JDK 17 (CI installs them): fails, never skips, without them
 const uids = useUidBase(62000);
 const { createJudge, outputsMatch, sandboxStatus } = await import('./judge.ts');
+const { runCanaries } = await import('./canaries.ts');
 const judge = createJudge({ slots: uids.slots });
 
 type Case = [name: string, source: string, verdict: string];
@@ -117,6 +118,21 @@ describe('judging many tests', () => {
       ]);
     }
     expect(JSON.stringify(r)).not.toMatch(/CANARY|hint [23]/);
+  });
+});
+
+describe('start-up canaries', () => {
+  it('all come back blocked on this host', { timeout: 60_000 }, async () => {
+    expect(await runCanaries(judge)).toEqual({ ok: true, failures: [] });
+  });
+
+  it('report a canary that got out', { timeout: 60_000 }, async () => {
+    const escaped = { name: 'pretend escape', source: 'print("LEAK /etc/shadow")' };
+    const report = await runCanaries(judge, [escaped]);
+    expect(report.ok).toBe(false);
+    expect(report.failures).toEqual([
+      expect.stringMatching(/^pretend escape: wrong_answer — LEAK \/etc\/shadow/),
+    ]);
   });
 });
 
