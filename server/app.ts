@@ -62,6 +62,11 @@ declare module 'fastify' {
     background: Background;
     /** Where uploaded files live (local disk or S3, by STORAGE_DRIVER). */
     storage: ObjectStorage;
+    /**
+     * The database, for work that outlives a request (buffers flushed later, jobs). Inside a
+     * request use `request.db`, which runs as the caller.
+     */
+    db: Db;
   }
 }
 
@@ -132,6 +137,7 @@ export function buildApp(deps: AppDeps): App {
   }).withTypeProvider<ZodTypeProvider>();
 
   app.decorate('config', config);
+  app.decorate('db', db);
   const mailer = deps.mailer ?? createMailer({ config, db, logger: app.log });
   app.decorate('mailer', mailer);
   if (!deps.mailer) app.addHook('onClose', async () => mailer.close());

@@ -40,9 +40,9 @@ const signedIn = [{ bearerAuth: [] }];
 /** Progress, notes, My learning, the dashboard and access grants. Registered under /api. */
 export const learningRoutes: FastifyPluginAsyncZod = async (app) => {
   // Position-only heartbeats wait here up to PROGRESS_HEARTBEAT_FLUSH_MS (0: never); written on close.
-  // The buffer writes as each learner through the app's Db (the one the accounts paths hold).
+  // The buffer writes as each learner through the app's Db, after the requests have ended.
   const heartbeats = createHeartbeatBuffer({
-    db: app.accounts.db,
+    db: app.db,
     windowMs: app.config.progressHeartbeatFlushMs,
     log: app.log,
   });
