@@ -13,8 +13,7 @@ import { CatalogPage } from '../features/catalog/CatalogPage.tsx';
 import { CoursePage } from '../features/courses/CoursePage.tsx';
 import { VerifyPage } from '../features/certificates/VerifyPage.tsx';
 import { authoringRoutes } from '../features/authoring/authoring.routes.tsx';
-import { MyLearningPage } from '../features/learning/MyLearningPage.tsx';
-import { PlayerPage } from '../features/learning/PlayerPage.tsx';
+import { learningRoutes } from '../features/learning/learning.routes.tsx';
 import { Layout, NotFoundPage, RouteErrorPage } from './Layout.tsx';
 import { RequireUser } from './RequireUser.tsx';
 
@@ -39,9 +38,7 @@ export const router = createBrowserRouter([
           { path: 'account/profile', element: <ProfilePage /> },
           { path: 'account/security', element: <SecurityPage /> },
           { path: 'account/sessions', element: <SessionsPage /> },
-          { path: 'my-learning', element: <MyLearningPage /> },
-          { path: 'learn/:slug', element: <PlayerPage /> },
-          { path: 'learn/:slug/:lessonId', element: <PlayerPage /> },
+          ...learningRoutes,
           ...authoringRoutes,
         ],
       },
