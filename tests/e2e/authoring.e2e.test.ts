@@ -250,6 +250,37 @@ describe('authoring journey: create, build, reorder, publish; a visitor finds it
     expect(problems).toEqual([]);
   });
 
+  it('gives a learner access by email until a day, lists it, and revokes it after a confirmation', async () => {
+    const editor = page.getByRole('navigation', { name: 'Course editor' });
+    await editor.getByRole('link', { name: 'Access' }).click();
+    await page.getByRole('heading', { name: 'Give access by email' }).waitFor();
+    await page.getByText('Nobody has been given access yet').waitFor();
+
+    // A wrong address is caught next to its field.
+    await page.getByLabel("Learner's email address").fill('not-an-address');
+    await page.getByRole('button', { name: 'Give access' }).click();
+    await page.getByText('Enter an email address, like name@example.com.').waitFor();
+
+    const email = 'guest.learner@example.test';
+    await page.getByLabel("Learner's email address").fill(email);
+    await page.getByLabel('Access until (optional)').fill('2099-12-31');
+    await page.getByRole('button', { name: 'Give access' }).click();
+    await page.getByText(`Access granted to ${email}.`).waitFor();
+    const given = page.getByRole('list', { name: 'Access given' });
+    await given.getByText(email, { exact: true }).waitFor();
+    await expect(given.getByText(/until .*2099/).count()).resolves.toBe(1);
+    await screenshot(page, 'authoring-access-desktop');
+
+    await given.getByRole('button', { name: `Revoke access for ${email}` }).click();
+    const dialog = page.getByRole('dialog', { name: `Revoke access for ${email}?` });
+    await dialog.getByRole('button', { name: 'Revoke access' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByText('Nobody has been given access yet').waitFor();
+    await page.getByText('Revoked (1)').waitFor();
+    await expectNoHorizontalOverflow(page);
+    expect(problems).toEqual([]);
+  });
+
   it('lets a visitor search for it, open its landing page, play the preview and see the rest locked', async () => {
     const visitor = await (await browser.newProfile(VIEWPORTS.desktop)).newPage();
     const visitorProblems = watchForProblems(visitor, () => false);

@@ -12,6 +12,7 @@ const TABS: Array<[string, string]> = [
   ['Details', ''],
   ['Curriculum', 'curriculum'],
   ['Publish', 'publish'],
+  ['Access', 'access'],
 ];
 
 /** The tab segment of an editor path: '' (details), 'curriculum', 'publish', 'lessons'… */

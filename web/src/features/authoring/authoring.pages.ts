@@ -1,6 +1,7 @@
 /** The authoring bundle: every page of the editor, loaded together on first visit (authoring.routes.tsx). */
 import './authoring.css';
 
+export { AccessPage } from './AccessPage.tsx';
 export { AuthorCoursesPage } from './AuthorCoursesPage.tsx';
 export { CourseDetailsPage } from './CourseDetailsPage.tsx';
 export { CourseEditorLayout } from './CourseEditorLayout.tsx';

@@ -20,6 +20,7 @@ export const authoringRoutes: RouteObject[] = [
           { path: 'curriculum', lazy: async () => ({ Component: (await pages()).CurriculumPage }) },
           { path: 'lessons/:lessonId', lazy: async () => ({ Component: (await pages()).LessonEditorPage }) },
           { path: 'publish', lazy: async () => ({ Component: (await pages()).PublishPage }) },
+          { path: 'access', lazy: async () => ({ Component: (await pages()).AccessPage }) },
         ],
       },
     ],
