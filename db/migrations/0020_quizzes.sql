@@ -75,6 +75,8 @@ ALTER TABLE public.quiz_attempts
 
 -- At most one attempt in progress per learner and quiz (the start path resumes it).
 CREATE UNIQUE INDEX idx_attempts_one_in_progress ON quiz_attempts (user_id, quiz_id) WHERE status = 'in_progress';
+-- One live quiz per lesson (a quiz lesson shows its quiz).
+CREATE UNIQUE INDEX idx_quizzes_one_per_lesson ON quizzes (lesson_id) WHERE lesson_id IS NOT NULL AND deleted_at IS NULL;
 -- The deadline sweep.
 CREATE INDEX idx_attempts_deadline ON quiz_attempts (deadline_at) WHERE status = 'in_progress';
 
@@ -599,6 +601,8 @@ BEGIN
   RETURN jsonb_build_object(
     'applied', v_applied, 'question_id', x.id, 'answer', cur.answer, 'client_seq', cur.client_seq,
     'saved_at', cur.saved_at, 'deadline_at', a.deadline_at,
+    'feedback', (SELECT d -> 'feedback' FROM jsonb_array_elements(private.quiz_attempt_document(a.id) -> 'questions') d
+                  WHERE d ->> 'id' = x.id::text),
     'remaining_seconds', CASE WHEN a.deadline_at IS NOT NULL
                               THEN greatest(0, ceil(extract(epoch FROM a.deadline_at - now())))::int END);
 END $$;
