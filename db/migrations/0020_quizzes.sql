@@ -192,7 +192,7 @@ BEGIN
     result := 'incorrect';
     RETURN;
   ELSIF p_type = 'code' THEN
-    IF jsonb_typeof(p_answer -> 'code') <> 'string' OR btrim(p_answer ->> 'code') = '' THEN
+    IF coalesce(jsonb_typeof(p_answer -> 'code'), '') <> 'string' OR btrim(p_answer ->> 'code') = '' THEN
       result := 'unanswered'; RETURN;
     END IF;
     result := 'pending'; -- graded by the judge (issue 7), never counted as correct here
@@ -561,7 +561,7 @@ BEGIN
   END IF;
   -- The answer must fit the question: choices among its options, text for short answers, code for code.
   IF x.question_type IN ('multiple_choice', 'true_false') THEN
-    IF jsonb_typeof(p_answer -> 'choices') <> 'array' OR (SELECT count(*) FROM jsonb_object_keys(p_answer)) <> 1 THEN
+    IF coalesce(jsonb_typeof(p_answer -> 'choices'), '') <> 'array' OR (SELECT count(*) FROM jsonb_object_keys(p_answer)) <> 1 THEN
       RETURN private.quiz_error('invalid_answer');
     END IF;
     SELECT array_agg(o ->> 'id') INTO v_ids FROM jsonb_array_elements(x.options) o;
@@ -571,12 +571,12 @@ BEGIN
       RETURN private.quiz_error('invalid_answer');
     END IF;
   ELSIF x.question_type = 'short_answer' THEN
-    IF jsonb_typeof(p_answer -> 'text') <> 'string' OR length(p_answer ->> 'text') > 1000
+    IF coalesce(jsonb_typeof(p_answer -> 'text'), '') <> 'string' OR length(p_answer ->> 'text') > 1000
        OR (SELECT count(*) FROM jsonb_object_keys(p_answer)) <> 1 THEN
       RETURN private.quiz_error('invalid_answer');
     END IF;
   ELSE
-    IF jsonb_typeof(p_answer -> 'code') <> 'string' OR length(p_answer ->> 'code') > 65536
+    IF coalesce(jsonb_typeof(p_answer -> 'code'), '') <> 'string' OR length(p_answer ->> 'code') > 65536
        OR EXISTS (SELECT 1 FROM jsonb_object_keys(p_answer) k WHERE k NOT IN ('code', 'language')) THEN
       RETURN private.quiz_error('invalid_answer');
     END IF;

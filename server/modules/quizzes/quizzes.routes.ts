@@ -59,7 +59,7 @@ const errors = {
 const signedIn = [{ bearerAuth: [] }];
 const noContent = { 204: z.null().describe('No content') };
 /** Submit takes no body; anything sent (a score, a key) is refused. */
-const emptyBody = z.object({}).strict().optional();
+const emptyBody = z.object({}).strict().nullish();
 
 /** Quizzes: authoring, attempts, instructor views, and the deadline sweep. Registered under /api. */
 export const quizzesRoutes: FastifyPluginAsyncZod = async (app) => {
