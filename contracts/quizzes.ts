@@ -148,8 +148,7 @@ export const createQuizSchema = z
     randomizeAnswers: z.boolean().default(true),
     showCorrectAnswers: showCorrectAnswersSchema.default('after_submission'),
   })
-  .strict()
-  .meta({ id: 'CreateQuiz' });
+  .strict();
 export type CreateQuizInput = z.infer<typeof createQuizSchema>;
 
 export const updateQuizSchema = z
@@ -235,8 +234,7 @@ export const questionInputSchema = z
     const ids = q.options.map((o) => o.id).filter(Boolean);
     if (new Set(ids).size !== ids.length)
       ctx.addIssue({ code: 'custom', path: ['options'], message: 'Option ids must be unique.' });
-  })
-  .meta({ id: 'QuestionInput' });
+  });
 export type QuestionInput = z.infer<typeof questionInputSchema>;
 
 export const reorderQuestionsSchema = z
@@ -531,8 +529,7 @@ export const extraGrantInputSchema = z
   .strict()
   .refine((v) => v.extraAttempts + v.extraMinutes > 0, {
     message: 'Grant at least one extra attempt or one extra minute.',
-  })
-  .meta({ id: 'ExtraGrantInput' });
+  });
 export type ExtraGrantInput = z.infer<typeof extraGrantInputSchema>;
 
 export const extraGrantSchema = z

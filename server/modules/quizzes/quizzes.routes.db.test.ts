@@ -7,7 +7,7 @@ import { buildApp, type App } from '../../app.ts';
 import type { SessionUser } from '../../db/session.ts';
 import { signAccessToken } from '../../platform/auth.ts';
 import { buildCourse, makeUser, type BuiltCourse } from '../courses/courses.fixtures.ts';
-import { sweepOverdue } from './quizzes.service.ts';
+import { applyGraceSeconds, sweepOverdue } from './quizzes.service.ts';
 
 // The quiz engine end to end through HTTP (app.inject), on PGlite and PostgreSQL. Deadlines are
 // moved by rewriting stored timestamps, never by waiting.
@@ -644,6 +644,24 @@ describe('deadlines', () => {
       status: 'graded',
       submitReason: 'deadline',
     });
+  });
+
+  it('QUIZ_GRACE_SECONDS reaches the engine', async () => {
+    const quiz = await buildQuiz({ timeLimitMinutes: 10, maxAttempts: null });
+    const { attempt } = await ok(201, 'POST', `/api/quizzes/${quiz.id}/attempts`, learnerB);
+    expect(attempt.graceSeconds).toBe(GRACE_SECONDS);
+    try {
+      await applyGraceSeconds(testDb.db, 60);
+      await backdate(attempt.id, 30); // past the 10 s grace, within 60 s
+      expect((await save(learnerB, attempt.id, quiz.questions.single, RIGHT.single)).statusCode).toBe(200);
+      expect((await ok(200, 'GET', `/api/quiz-attempts/${attempt.id}`, learnerB)).attempt.graceSeconds).toBe(
+        60,
+      );
+    } finally {
+      await applyGraceSeconds(testDb.db, GRACE_SECONDS);
+    }
+    const late = await save(learnerB, attempt.id, quiz.questions.trueFalse, RIGHT.trueFalse);
+    expect(late.json().error.code).toBe('deadline_passed');
   });
 
   it('extra minutes extend the attempt in progress', async () => {

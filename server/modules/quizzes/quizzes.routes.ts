@@ -69,15 +69,19 @@ export const quizzesRoutes: FastifyPluginAsyncZod = async (app) => {
   const { graceSeconds, sweepIntervalSeconds } = app.config.quizzes;
   let timer: NodeJS.Timeout | undefined;
   let sweeping: Promise<unknown> = Promise.resolve();
-  app.addHook('onReady', async () => {
+  // Each sweep also writes QUIZ_GRACE_SECONDS where the engine reads it (a no-op when unchanged):
+  // nothing touches the database at boot, so the app starts even while the database is away.
+  const sweep = async () => {
     await applyGraceSeconds(db, graceSeconds);
+    const closed = await sweepOverdue(db);
+    if (closed > 0) app.log.info({ closed }, 'quiz attempts closed at their deadline');
+  };
+  app.addHook('onReady', async () => {
     if (sweepIntervalSeconds > 0) {
       timer = setInterval(() => {
-        sweeping = sweepOverdue(db)
-          .then((closed) => {
-            if (closed > 0) app.log.info({ closed }, 'quiz attempts closed at their deadline');
-          })
-          .catch((error: unknown) => app.log.error({ err: error }, 'quiz deadline sweep failed'));
+        sweeping = sweep().catch((error: unknown) =>
+          app.log.error({ err: error }, 'quiz deadline sweep failed'),
+        );
       }, sweepIntervalSeconds * 1000);
       timer.unref();
     }
