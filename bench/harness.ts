@@ -28,6 +28,8 @@ export const AUTOCANNON = fileURLToPath(new URL('../node_modules/autocannon/auto
 export interface Sample {
   rps: number;
   p50: number | null;
+  /** Only where the load generator logs every request (the progress benchmark). */
+  p95?: number | null;
   p99: number | null;
   failures: number;
 }
@@ -227,8 +229,14 @@ export async function runRounds(cases: Case[], database?: string) {
 
 // ---------------------------------------------------------------- the app
 
-export async function startApp(db: Db): Promise<{ app: App; base: string }> {
-  const config = resolveJwtSecret(parseConfig({ JWT_SECRET, LOG_LEVEL: LOG_LEVEL, NODE_ENV: 'production' }));
+/** The app on 127.0.0.1 and a free port; `env` adds configuration variables (as in the environment). */
+export async function startApp(
+  db: Db,
+  env: Record<string, string> = {},
+): Promise<{ app: App; base: string }> {
+  const config = resolveJwtSecret(
+    parseConfig({ JWT_SECRET, LOG_LEVEL: LOG_LEVEL, NODE_ENV: 'production', ...env }),
+  );
   const app = buildApp({ config, db });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, base: address };

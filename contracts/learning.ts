@@ -70,7 +70,19 @@ export const lessonProgressSchema = z.object({
 });
 export type LessonProgress = z.infer<typeof lessonProgressSchema>;
 
-/** The answer to a report: the lesson's state after it (also when the report was too old to apply). */
+/**
+ * The answer to a report: the lesson's state after it (also when the report was too old to apply).
+ *
+ * Status 200: the report was written before the answer. Status 202 (same body): a position-only
+ * heartbeat — one that cannot complete the lesson — was accepted after the same access checks and
+ * queued; the server writes it within a short window (PROGRESS_HEARTBEAT_FLUSH_MS, 2 s by default;
+ * 0 turns queueing off) merged with the learner's next heartbeats, and the body is the state it will
+ * leave. Clients treat both as success. A crash of the server may lose a queued heartbeat (a few
+ * seconds of position and time), never a completion: a report that completes a lesson (completed:
+ * true, or a video's watched seconds reaching 90 %) is always written first and answered 200, and so
+ * are notes and grants. The learner's own progress reads (the course's progress, My learning, the
+ * dashboard) write their queued heartbeats first, so they include them.
+ */
 export const progressStateSchema = z
   .object({ lesson: lessonProgressSchema, enrollment: enrollmentProgressSchema })
   .meta({ id: 'ProgressState' });

@@ -24,6 +24,8 @@ import { MigrationError, pendingMigrations, readMigrations, type Migration } fro
 import type { Db } from './db/session.ts';
 import { accountsRoutes } from './modules/accounts/accounts.routes.ts';
 import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
+import { certificatesRoutes } from './modules/certificates/certificates.routes.ts';
+import { findCertificatePageMeta } from './modules/certificates/certificates.service.ts';
 import { authoringRoutes } from './modules/authoring/authoring.routes.ts';
 import { coursesRoutes } from './modules/courses/courses.routes.ts';
 import { fileContentPath, filesRoutes } from './modules/files/files.routes.ts';
@@ -79,6 +81,7 @@ const modules: Array<{ prefix: string; routes: FastifyPluginAsyncZod | FastifyPl
   { prefix: '/api', routes: markdownRoutes },
   { prefix: '/api', routes: learningRoutes },
   { prefix: '/api', routes: quizzesRoutes },
+  { prefix: '/api', routes: certificatesRoutes },
 ];
 
 export interface AppDeps {
@@ -203,7 +206,8 @@ export function buildApp(deps: AppDeps): App {
   // The web app (web/dist) and its client routes, never /api/*; course pages carry share tags.
   app.register(webPlugin, {
     root: deps.webRoot,
-    pageMeta: (path) => findPageMeta(db, config.publicUrl, path),
+    pageMeta: async (path) =>
+      (await findCertificatePageMeta(db, config.publicUrl, path)) ?? findPageMeta(db, config.publicUrl, path),
   });
 
   return app;

@@ -42,6 +42,7 @@ describe('parseConfig', () => {
         urlTtlSeconds: 300,
       },
       quizzes: { graceSeconds: 10, sweepIntervalSeconds: 30 },
+      progressHeartbeatFlushMs: 2000,
     });
   });
 
@@ -77,6 +78,7 @@ describe('parseConfig', () => {
       FILE_URL_TTL_SECONDS: '60',
       QUIZ_GRACE_SECONDS: '5',
       QUIZ_SWEEP_INTERVAL_SECONDS: '0',
+      PROGRESS_HEARTBEAT_FLUSH_MS: '0',
     });
     expect(config).toEqual({
       port: 8080,
@@ -107,6 +109,7 @@ describe('parseConfig', () => {
       },
       uploads: { maxBytes: { image: 1000, video: 2000, resource: 3000 }, urlTtlSeconds: 60 },
       quizzes: { graceSeconds: 5, sweepIntervalSeconds: 0 },
+      progressHeartbeatFlushMs: 0,
     });
   });
 

@@ -46,6 +46,11 @@ export interface Config {
   uploads: { maxBytes: { image: number; video: number; resource: number }; urlTtlSeconds: number };
   /** Seconds after a quiz deadline still accepted (network), and how often overdue attempts are closed (0 = never). */
   quizzes: { graceSeconds: number; sweepIntervalSeconds: number };
+  /**
+   * How long position-only progress heartbeats may wait in memory before they are written together
+   * (milliseconds); 0 writes every report before answering it. Completions and notes never wait.
+   */
+  progressHeartbeatFlushMs: number;
 }
 
 export type StorageConfig =
@@ -120,6 +125,7 @@ const envSchema = z.object({
   FILE_URL_TTL_SECONDS: int(10, 7 * 24 * 60 * 60).default(300),
   QUIZ_GRACE_SECONDS: int(0, 300).default(10),
   QUIZ_SWEEP_INTERVAL_SECONDS: int(0, 3600).default(30),
+  PROGRESS_HEARTBEAT_FLUSH_MS: int(0, 10_000).default(2000),
 });
 
 type EnvName = keyof typeof envSchema.shape;
@@ -157,6 +163,7 @@ export const EXPECTED: Record<EnvName, string> = {
   FILE_URL_TTL_SECONDS: 'an integer number of seconds from 10 to 604800',
   QUIZ_GRACE_SECONDS: 'an integer number of seconds from 0 to 300',
   QUIZ_SWEEP_INTERVAL_SECONDS: 'an integer number of seconds from 0 (no sweep) to 3600',
+  PROGRESS_HEARTBEAT_FLUSH_MS: 'an integer number of milliseconds from 0 (off) to 10000',
 };
 
 /** Values never echoed back in error messages (a database URL may carry a password). */
@@ -254,6 +261,7 @@ export function parseConfig(env: Record<string, string | undefined>): ParsedConf
       urlTtlSeconds: e.FILE_URL_TTL_SECONDS,
     },
     quizzes: { graceSeconds: e.QUIZ_GRACE_SECONDS, sweepIntervalSeconds: e.QUIZ_SWEEP_INTERVAL_SECONDS },
+    progressHeartbeatFlushMs: e.PROGRESS_HEARTBEAT_FLUSH_MS,
   };
 }
 

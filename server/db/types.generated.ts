@@ -113,6 +113,10 @@ export interface PrivateSchemaMigrations {
   appliedAt: Generated<Timestamp>;
 }
 
+export interface PrivateTimezoneNames {
+  name: string;
+}
+
 export interface ActivityLogs {
   id: Generated<string>;
   userId: string | null;
@@ -176,6 +180,8 @@ export interface Certificates {
   updatedAt: Generated<Timestamp>;
   createdBy: string | null;
   updatedBy: string | null;
+  instructorName: string | null;
+  revokedBy: string | null;
 }
 
 export interface CodeChallenges {
@@ -636,6 +642,7 @@ export interface DB {
   'private.rate_limit_events': PrivateRateLimitEvents;
   'private.refresh_tokens': PrivateRefreshTokens;
   'private.schema_migrations': PrivateSchemaMigrations;
+  'private.timezone_names': PrivateTimezoneNames;
   activityLogs: ActivityLogs;
   aiConversations: AiConversations;
   aiMessages: AiMessages;

@@ -92,7 +92,7 @@ const CSP = [
 /**
  * Serves the single-page web app: files from web/dist (hashed files under /assets/ cached for a
  * year, everything else revalidated), and index.html for any other GET that is not an API path, so
- * client routes (/courses/x, /account/profile) load the app. /api/* never falls back: unknown API
+ * client routes (/courses/x, /account/profile, /my-learning, /learn/<slug>/<lessonId>) load the app. /api/* never falls back: unknown API
  * paths stay JSON 404s. Registered last, so every real route wins over the catch-all.
  */
 export const webPlugin = fp<WebOptions>(

@@ -82,11 +82,12 @@ describe('landing page journey', () => {
     const outline = page.getByRole('region', { name: 'Course outline' });
     await expect(outline.getByText('Enrol to unlock').count()).resolves.toBe(0);
 
-    await page.getByRole('button', { name: 'Continue' }).click();
-    const player = page.getByRole('dialog');
-    await player.waitFor();
-    await page.keyboard.press('Escape');
-    await player.waitFor({ state: 'hidden' });
+    // Continue opens the course player (tests/e2e/learning.e2e.test.ts); back to the page to review.
+    await page.getByRole('link', { name: 'Continue' }).click();
+    await page.waitForURL(/\/learn\/typescript-from-zero\/[0-9a-f-]{36}$/);
+    await page.getByRole('navigation', { name: 'Course curriculum' }).waitFor();
+    await page.goBack();
+    await page.waitForURL(new RegExp(`${COURSE}$`));
 
     await page.getByRole('button', { name: 'Write a review' }).click();
     // Keyboard star rating: focus the first star, arrow right to four stars.

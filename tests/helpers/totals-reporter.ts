@@ -7,11 +7,15 @@ export default class TotalsReporter implements Reporter {
     let failed = unhandledErrors.length;
     let skipped = 0;
     for (const module of testModules) {
-      if (module.state() === 'failed' && [...module.children.allTests()].length === 0) failed += 1;
-      for (const test of module.children.allTests()) {
+      const tests = [...module.children.allTests()];
+      // A module that failed (an import or hook threw) leaves its tests "skipped": they never ran,
+      // so they count as failed, and a module without tests counts once.
+      const moduleFailed = module.state() === 'failed';
+      if (moduleFailed && tests.length === 0) failed += 1;
+      for (const test of tests) {
         const state = test.result().state;
         if (state === 'passed') passed += 1;
-        else if (state === 'failed') failed += 1;
+        else if (state === 'failed' || moduleFailed) failed += 1;
         else skipped += 1;
       }
     }

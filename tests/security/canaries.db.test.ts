@@ -325,6 +325,9 @@ function callFor(name: string, args: string) {
     case 'uuid, text':
       return sql`select to_jsonb(r) as row from unnest(${ids}::uuid[]) as a(v)
                    cross join unnest(${texts}::text[]) as b(t) cross join lateral ${fn}(a.v, b.t) r`;
+    case 'text, text':
+      return sql`select to_jsonb(r) as row from unnest(${texts}::text[]) as a(v)
+                   cross join unnest(${texts}::text[]) as b(t) cross join lateral ${fn}(a.v, b.t) r`;
     case 'uuid, text, timestamp with time zone':
       return sql`select to_jsonb(r) as row from unnest(${ids}::uuid[]) as a(v)
                    cross join unnest(${texts}::text[]) as b(t) cross join lateral ${fn}(a.v, b.t, null) r`;

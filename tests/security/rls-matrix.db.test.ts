@@ -178,7 +178,7 @@ const projectionCalls: Record<ProjectionName, Projection> = {
     const codes = Object.values(w.certificateCodes);
     const rows = (
       await sql<{ verificationCode: string }>`
-        select v.verification_code from unnest(${codes}::text[]) as c(code)
+        select c.code as verification_code from unnest(${codes}::text[]) as c(code)
          cross join lateral private.verify_certificate(c.code) v`.execute(tx)
     ).rows;
     return rows.map((r) => w.rows.certificates[certificateLabel(r.verificationCode)]);

@@ -91,6 +91,104 @@ export async function upsertProgressReport(
     .executeTakeFirstOrThrow() as Promise<ProgressRow>;
 }
 
+/**
+ * Everything a progress report needs before it is written or queued, as ONE read (request.db.read:
+ * one round trip, the live-session check included): the lesson if the caller can see it, whether
+ * they may study it now, their row of it (undefined before the first report) and their enrolment's
+ * counters. Filtered by the caller's id: a course owner also sees their learners' rows.
+ */
+export function progressTargetQuery(qb: Tx, userId: string, lessonId: string) {
+  return qb
+    .selectFrom('courseLessons as l')
+    .innerJoin('courseSections as s', 's.id', 'l.sectionId')
+    .leftJoin('lessonProgress as lp', (join) =>
+      join.onRef('lp.lessonId', '=', 'l.id').on('lp.userId', '=', userId),
+    )
+    .leftJoin('enrollments as e', (join) =>
+      join.onRef('e.courseId', '=', 'l.courseId').on('e.userId', '=', userId),
+    )
+    .where('l.id', '=', lessonId)
+    .where('l.deletedAt', 'is', null)
+    .where('s.deletedAt', 'is', null)
+    .select([
+      'l.courseId',
+      'l.contentType',
+      'l.videoDurationSeconds',
+      sql<boolean>`private.can_study_course(l.course_id)`.as('canStudy'),
+      sql<ProgressRow | null>`case when lp.id is null then null else jsonb_build_object(
+        'lessonId', lp.lesson_id, 'status', lp.status, 'videoPositionSeconds', lp.video_position_seconds,
+        'videoWatchedSeconds', lp.video_watched_seconds, 'videoCompleted', lp.video_completed,
+        'timeSpentSeconds', lp.time_spent_seconds, 'startedAt', lp.started_at, 'completedAt', lp.completed_at,
+        'lastAccessedAt', lp.last_accessed_at, 'clientReportedAt', lp.client_reported_at) end`.as('progress'),
+      sql<Omit<
+        OwnEnrollmentRow,
+        'lastLessonId' | 'canStudy'
+      > | null>`case when e.id is null then null else jsonb_build_object(
+        'id', e.id, 'completedLessons', e.completed_lessons, 'totalLessons', e.total_lessons,
+        'progressPercentage', e.progress_percentage, 'isCompleted', e.is_completed,
+        'completedAt', e.completed_at, 'totalTimeSpentMinutes', e.total_time_spent_minutes) end`.as(
+        'enrollment',
+      ),
+    ]);
+}
+
+/** Queued heartbeats of one learner on one lesson, merged (see learning.heartbeats.ts). */
+export interface HeartbeatWrite {
+  lessonId: string;
+  /** Position and client time of the newest report. */
+  positionSeconds: number;
+  clientTime: Date;
+  /** The furthest point reached over all the reports (monotone: every report counts). */
+  watchedSeconds: number;
+  /** Server time of the newest report (last_accessed_at). */
+  acceptedAt: Date;
+  /**
+   * The reports that were newer than every report queued before them, oldest first (strictly
+   * increasing client times). Applied one by one, exactly those newer than the row's last report
+   * would count their active seconds: the write adds those, and only those.
+   */
+  chain: { clientTime: Date; activeSeconds: number }[];
+}
+
+/**
+ * Writes one learner's queued heartbeats (several lessons) in one statement, as that learner
+ * (user_id is auth.uid(); RLS and every lesson_progress trigger apply as for a single report). The
+ * rows end as if each report had been applied in order: position and report time of the newest
+ * (the trigger ignores it when the row already has a newer report), watched seconds at their
+ * maximum, and the active seconds of the chain's reports newer than the row's last report.
+ */
+export function heartbeatUpsert(writes: HeartbeatWrite[]) {
+  const chain = writes.flatMap((w) => w.chain.map((c) => ({ lessonId: w.lessonId, ...c })));
+  return sql<{ lessonId: string }>`
+    with chain (lesson_id, client_time, active_seconds) as (
+      select * from unnest(${chain.map((c) => c.lessonId)}::uuid[], ${chain.map((c) => c.clientTime)}::timestamptz[],
+                           ${chain.map((c) => c.activeSeconds)}::int[])
+    ), latest (lesson_id, position_seconds, watched_seconds, client_time, accessed_at) as (
+      select * from unnest(${writes.map((w) => w.lessonId)}::uuid[], ${writes.map((w) => w.positionSeconds)}::int[],
+                           ${writes.map((w) => w.watchedSeconds)}::int[], ${writes.map((w) => w.clientTime)}::timestamptz[],
+                           ${writes.map((w) => w.acceptedAt)}::timestamptz[])
+    )
+    insert into public.lesson_progress as lp
+           (lesson_id, status, video_position_seconds, video_watched_seconds, time_spent_seconds,
+            last_accessed_at, client_reported_at)
+    select l.lesson_id, 'in_progress', l.position_seconds, l.watched_seconds,
+           (select coalesce(sum(c.active_seconds), 0)::int from chain c where c.lesson_id = l.lesson_id),
+           l.accessed_at, l.client_time
+      from latest l
+     order by l.lesson_id
+    on conflict (user_id, lesson_id) do update set
+       status = excluded.status,
+       video_position_seconds = excluded.video_position_seconds,
+       video_watched_seconds = excluded.video_watched_seconds,
+       time_spent_seconds = lp.time_spent_seconds + (
+         select coalesce(sum(c.active_seconds), 0)::int from chain c
+          where c.lesson_id = excluded.lesson_id
+            and c.client_time > coalesce(lp.client_reported_at, '-infinity'::timestamptz)),
+       last_accessed_at = excluded.last_accessed_at,
+       client_reported_at = excluded.client_reported_at
+    returning lesson_id`;
+}
+
 /** The caller's enrolment in a course with its progress counters, or undefined. */
 export async function findOwnEnrollment(tx: Tx, userId: string, courseId: string) {
   return tx

@@ -19,7 +19,9 @@ import {
   revokedGrantSchema,
   revokeGrantInputSchema,
 } from '../../../contracts/learning.ts';
+import { createHeartbeatBuffer } from './learning.heartbeats.ts';
 import {
+  acceptProgressReport,
   countResourceDownload,
   getCourseProgress,
   getDashboard,
@@ -27,7 +29,6 @@ import {
   getMyLearning,
   grantAccess,
   listGrants,
-  reportProgress,
   revokeAccess,
   saveLessonNotes,
 } from './learning.service.ts';
@@ -38,6 +39,15 @@ const signedIn = [{ bearerAuth: [] }];
 
 /** Progress, notes, My learning, the dashboard and access grants. Registered under /api. */
 export const learningRoutes: FastifyPluginAsyncZod = async (app) => {
+  // Position-only heartbeats wait here up to PROGRESS_HEARTBEAT_FLUSH_MS (0: never); written on close.
+  // The buffer writes as each learner through the app's Db (the one the accounts paths hold).
+  const heartbeats = createHeartbeatBuffer({
+    db: app.accounts.db,
+    windowMs: app.config.progressHeartbeatFlushMs,
+    log: app.log,
+  });
+  app.addHook('onClose', async () => heartbeats.close());
+
   app.put(
     '/lessons/:lessonId/progress',
     {
@@ -45,13 +55,25 @@ export const learningRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary:
           'Report progress on a lesson (idempotent; an older report changes nothing and gets the current state)',
+        description:
+          '200: the report was written before this answer. 202: a position-only heartbeat (it cannot ' +
+          'complete anything) was accepted and queued; it is written within PROGRESS_HEARTBEAT_FLUSH_MS ' +
+          '(2 s by default), and the body is the state it will leave. Completions are always 200.',
         security: signedIn,
         params: lessonIdParamsSchema,
         body: progressReportSchema,
-        response: { 200: progressStateSchema, ...errors },
+        response: { 200: progressStateSchema, 202: progressStateSchema, ...errors },
       },
     },
-    (request) => reportProgress(request, request.params.lessonId, request.body),
+    async (request, reply) => {
+      const { state, queued } = await acceptProgressReport(
+        request,
+        request.params.lessonId,
+        request.body,
+        heartbeats,
+      );
+      return reply.code(queued ? 202 : 200).send(state);
+    },
   );
 
   app.get(
@@ -108,7 +130,7 @@ export const learningRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: courseProgressSchema, ...errors },
       },
     },
-    (request) => getCourseProgress(request, request.params.courseId),
+    (request) => getCourseProgress(request, request.params.courseId, heartbeats),
   );
 
   app.get(
@@ -122,7 +144,7 @@ export const learningRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: myLearningSchema, ...errors },
       },
     },
-    (request) => getMyLearning(request, request.query),
+    (request) => getMyLearning(request, request.query, heartbeats),
   );
 
   app.get(
@@ -137,7 +159,7 @@ export const learningRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: dashboardSchema, ...errors },
       },
     },
-    (request) => getDashboard(request, request.query),
+    (request) => getDashboard(request, request.query, new Date(), heartbeats),
   );
 
   app.get(

@@ -19,6 +19,7 @@ import { z } from 'zod';
 import type { SessionUser, Tx } from '../../db/session.ts';
 import type { RequestDb } from '../../platform/auth.ts';
 import { AppError, findPgError } from '../../platform/errors.ts';
+import { writeHeartbeats, type HeartbeatBuffer, type PendingHeartbeat } from './learning.heartbeats.ts';
 import {
   callerCanManageCourse,
   findContinueLesson,
@@ -32,6 +33,7 @@ import {
   listMyLearning,
   listOwnAnalytics,
   listOwnCourseProgress,
+  progressTargetQuery,
   recordResourceDownload,
   revokeCourseAccess,
   upsertOwnNotes,
@@ -104,18 +106,23 @@ function enrollmentDto(row: Omit<OwnEnrollmentRow, 'lastLessonId' | 'canStudy'>)
  * and ordered (see 0018): a late or repeated report answers 200 with the current state and changes
  * nothing but monotone facts. Written before answering. Throws not_found for a lesson the caller
  * cannot see, forbidden when the caller may not study its course (not enrolled, or access ended).
+ * With `heartbeats`, the caller's heartbeats on the lesson still waiting there are written first,
+ * in the same transaction (arrival order).
  */
 export async function reportProgress(
   caller: LearningCaller,
   lessonId: string,
   report: ProgressReport,
+  heartbeats?: HeartbeatBuffer,
 ): Promise<ProgressState> {
   const user = requireUser(caller);
+  const waiting = await heartbeats?.take(user.id, lessonId);
   return caller.db
     .run(async (tx) => {
       const lesson = await findLessonForLearner(tx, lessonId);
       if (!lesson) throw lessonNotFound();
       if (!lesson.canStudy) throw cannotStudy();
+      if (waiting) await writeHeartbeats(tx, [waiting]);
       // A video with a known length completes by being watched (90 %, in the database), not by a flag.
       const completesByWatching = lesson.contentType === 'video' && (lesson.videoDurationSeconds ?? 0) > 0;
       const row = await upsertProgressReport(tx, {
@@ -129,7 +136,131 @@ export async function reportProgress(
       const enrollment = await findOwnEnrollment(tx, user.id, lesson.courseId);
       return { lesson: lessonProgressDto(row), enrollment: enrollmentDto(enrollment!) };
     })
-    .catch(refusedAsForbidden);
+    .catch((error: unknown) => {
+      // Not written: the waiting heartbeats wait again (unless newer ones took their place).
+      if (waiting) heartbeats!.restore(waiting);
+      return refusedAsForbidden(error);
+    });
+}
+
+/**
+ * Writes the caller's heartbeats still waiting in `heartbeats` (as the caller), so what they read
+ * next includes them: the player's progress view, My learning and the dashboard call it first.
+ * If the write fails the heartbeats wait again for the next flush, and the read goes on.
+ */
+export async function writeWaitingHeartbeats(
+  caller: LearningCaller,
+  heartbeats: HeartbeatBuffer | undefined,
+) {
+  if (!heartbeats || !caller.user) return;
+  const entries = await heartbeats.takeUser(caller.user.id);
+  if (entries.length === 0) return;
+  try {
+    await caller.db.run((tx) => writeHeartbeats(tx, entries));
+  } catch {
+    for (const entry of entries) heartbeats.restore(entry);
+  }
+}
+
+/** How a report was handled: written before answering (200), or queued as a heartbeat (202). */
+export interface AcceptedReport {
+  state: ProgressState;
+  queued: boolean;
+}
+
+const asDate = (value: Date | string | null | undefined) =>
+  value === null || value === undefined ? null : value instanceof Date ? value : new Date(value);
+
+/**
+ * A queued heartbeat's lesson state as the write will leave it: the stored row (or a fresh one)
+ * with the waiting reports applied in order — position and report time of the newest when it is
+ * newer than the row's, the furthest point watched, the active seconds of the newer reports (the
+ * database's per-write time cap is not modelled: it only bites reports claiming more time than
+ * passed). Positions are capped at a known video length, as the database does.
+ */
+export function projectHeartbeat(
+  row: ProgressRow | null | undefined,
+  pending: PendingHeartbeat,
+): LessonProgress {
+  const base: ProgressRow = row
+    ? {
+        ...row,
+        startedAt: asDate(row.startedAt),
+        completedAt: asDate(row.completedAt),
+        lastAccessedAt: asDate(row.lastAccessedAt),
+        clientReportedAt: asDate(row.clientReportedAt),
+      }
+    : {
+        lessonId: pending.lessonId,
+        status: 'not_started',
+        videoPositionSeconds: 0,
+        videoWatchedSeconds: 0,
+        videoCompleted: false,
+        timeSpentSeconds: 0,
+        startedAt: null,
+        completedAt: null,
+        lastAccessedAt: null,
+        clientReportedAt: null,
+      };
+  const cap = (n: number) => (pending.videoDurationSeconds ? Math.min(n, pending.videoDurationSeconds) : n);
+  const after = base.clientReportedAt?.getTime() ?? -Infinity;
+  const newer = pending.clientTime.getTime() > after;
+  const addedSeconds = pending.chain
+    .filter((c) => c.clientTime.getTime() > after)
+    .reduce((sum, c) => sum + c.activeSeconds, 0);
+  return lessonProgressDto({
+    ...base,
+    status: base.status === 'not_started' ? 'in_progress' : base.status,
+    videoPositionSeconds: newer ? cap(pending.positionSeconds) : base.videoPositionSeconds,
+    videoWatchedSeconds: cap(Math.max(base.videoWatchedSeconds, pending.watchedSeconds)),
+    timeSpentSeconds: base.timeSpentSeconds + addedSeconds,
+    startedAt: base.startedAt ?? pending.acceptedAt,
+    lastAccessedAt:
+      base.lastAccessedAt && base.lastAccessedAt > pending.acceptedAt
+        ? base.lastAccessedAt
+        : pending.acceptedAt,
+    clientReportedAt: newer ? pending.clientTime : base.clientReportedAt,
+  });
+}
+
+/**
+ * The progress route: a report that can complete the lesson (completed: true on a lesson that is not
+ * complete yet, or a video's watched seconds reaching 90 %) is written before answering, through
+ * reportProgress. Any other report — a position-only heartbeat — is queued in `heartbeats` when
+ * coalescing is on, after the same access checks (404 / 403 at once: nothing unauthorised waits),
+ * and answered 202 with the state it will leave. See contracts/learning.ts.
+ */
+export async function acceptProgressReport(
+  caller: LearningCaller,
+  lessonId: string,
+  report: ProgressReport,
+  heartbeats: HeartbeatBuffer | undefined,
+): Promise<AcceptedReport> {
+  const user = requireUser(caller);
+  if (!heartbeats || heartbeats.windowMs <= 0)
+    return { state: await reportProgress(caller, lessonId, report), queued: false };
+  const [target] = await caller.db.read((qb) => progressTargetQuery(qb, user.id, lessonId));
+  if (!target) throw lessonNotFound();
+  if (!target.canStudy || !target.enrollment) throw cannotStudy();
+  const row = target.progress;
+  const duration = target.contentType === 'video' ? (target.videoDurationSeconds ?? 0) : 0;
+  const waiting = heartbeats.peek(user.id, lessonId);
+  const watched = Math.max(report.watchedSeconds, waiting?.watchedSeconds ?? 0);
+  const canComplete =
+    row?.status !== 'completed' && (duration > 0 ? watched * 10 >= duration * 9 : report.completed);
+  if (!canComplete) {
+    const pending = heartbeats.add(
+      user,
+      { lessonId, courseId: target.courseId, videoDurationSeconds: duration > 0 ? duration : null },
+      report,
+    );
+    if (pending)
+      return {
+        state: { lesson: projectHeartbeat(row, pending), enrollment: enrollmentDto(target.enrollment) },
+        queued: true,
+      };
+  }
+  return { state: await reportProgress(caller, lessonId, report, heartbeats), queued: false };
 }
 
 /**
@@ -137,8 +268,13 @@ export async function reportProgress(
  * lesson Continue opens, and whether they may still study. Throws not_found for a course the
  * caller cannot read.
  */
-export async function getCourseProgress(caller: LearningCaller, courseId: string): Promise<CourseProgress> {
+export async function getCourseProgress(
+  caller: LearningCaller,
+  courseId: string,
+  heartbeats?: HeartbeatBuffer,
+): Promise<CourseProgress> {
   const user = requireUser(caller);
+  await writeWaitingHeartbeats(caller, heartbeats);
   return caller.db.run(async (tx) => {
     const enrollment = await findOwnEnrollment(tx, user.id, courseId);
     // An enrolled learner keeps their own progress even when the course is no longer readable.
@@ -217,8 +353,13 @@ function decodeCursor(text: string): MyLearningCursor {
 }
 
 /** The caller's enrolments, most recently studied first, with progress and where Continue opens. */
-export async function getMyLearning(caller: LearningCaller, query: MyLearningQuery): Promise<MyLearning> {
+export async function getMyLearning(
+  caller: LearningCaller,
+  query: MyLearningQuery,
+  heartbeats?: HeartbeatBuffer,
+): Promise<MyLearning> {
   const user = requireUser(caller);
+  await writeWaitingHeartbeats(caller, heartbeats);
   const limit = Math.min(Math.max(query.limit, 1), MY_LEARNING_MAX_LIMIT);
   const after = query.cursor ? decodeCursor(query.cursor) : undefined;
   const rows = await caller.db.run((tx) => listMyLearning(tx, user.id, { limit, after }));
@@ -281,8 +422,10 @@ export async function getDashboard(
   caller: LearningCaller,
   query: DashboardQuery,
   now: Date = new Date(),
+  heartbeats?: HeartbeatBuffer,
 ): Promise<Dashboard> {
   const user = requireUser(caller);
+  await writeWaitingHeartbeats(caller, heartbeats);
   const days = Math.min(Math.max(query.days, 1), DASHBOARD_MAX_DAYS);
   return caller.db.run(async (tx) => {
     const calendar = await findLearnerCalendar(tx, user.id, now);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { progressReportSchema } from '../../../contracts/learning.ts';
-import { addDays, effectiveStreak } from './learning.service.ts';
+import { mergeHeartbeat, type PendingHeartbeat } from './learning.heartbeats.ts';
+import { addDays, effectiveStreak, projectHeartbeat } from './learning.service.ts';
 
 describe('addDays', () => {
   it('steps calendar days across month, year and DST boundaries', () => {
@@ -37,5 +38,78 @@ describe('progressReportSchema', () => {
       progressReportSchema.safeParse({ clientTime: '2026-04-07T10:00:00Z', activeSeconds: -1 }).success,
     ).toBe(false);
     expect(progressReportSchema.safeParse({ clientTime: '2026-04-07 10:00' }).success).toBe(false);
+  });
+});
+
+describe('heartbeat merging and the answer to a queued heartbeat', () => {
+  const t0 = Date.parse('2026-11-26T10:00:00.000Z');
+  const at = (s: number) => new Date(t0 + s * 1000).toISOString();
+  const heartbeat = (s: number, position: number, watched: number, active: number) =>
+    progressReportSchema.parse({
+      clientTime: at(s),
+      positionSeconds: position,
+      watchedSeconds: watched,
+      activeSeconds: active,
+    });
+  function pending(s: number, position: number, watched: number, active: number): PendingHeartbeat {
+    return {
+      user: { id: 'u' },
+      lessonId: 'l',
+      courseId: 'c',
+      videoDurationSeconds: 150,
+      positionSeconds: position,
+      watchedSeconds: watched,
+      clientTime: new Date(at(s)),
+      acceptedAt: new Date(at(s)),
+      chain: [{ clientTime: new Date(at(s)), activeSeconds: active }],
+    };
+  }
+
+  it('keeps the newest position, the furthest point watched and the chain of newer reports', () => {
+    const entry = pending(10, 40, 40, 5);
+    mergeHeartbeat(entry, heartbeat(20, 50, 50, 6), new Date(at(20)));
+    mergeHeartbeat(entry, heartbeat(15, 10, 90, 7), new Date(at(21))); // late: only watched counts
+    mergeHeartbeat(entry, heartbeat(20, 55, 50, 6), new Date(at(22))); // repeat of the newest client time
+    expect(entry).toMatchObject({ positionSeconds: 50, watchedSeconds: 90, clientTime: new Date(at(20)) });
+    expect(entry.chain.map((c) => c.activeSeconds)).toEqual([5, 6]);
+  });
+
+  it('answers the state the write will leave: only reports newer than the stored one add time', () => {
+    const entry = pending(10, 40, 40, 5);
+    mergeHeartbeat(entry, heartbeat(20, 160, 160, 6), new Date(at(20)));
+    const stored = {
+      lessonId: 'l',
+      status: 'in_progress' as const,
+      videoPositionSeconds: 30,
+      videoWatchedSeconds: 100,
+      videoCompleted: false,
+      timeSpentSeconds: 100,
+      startedAt: new Date(at(0)),
+      completedAt: null,
+      lastAccessedAt: new Date(at(12)),
+      clientReportedAt: new Date(at(12)),
+    };
+    expect(projectHeartbeat(stored, entry)).toMatchObject({
+      status: 'in_progress',
+      positionSeconds: 150, // capped at the video's length, as the database does
+      watchedSeconds: 150,
+      timeSpentSeconds: 106, // the report at 10 s is older than the stored one at 12 s
+      lastReportAt: at(20),
+      startedAt: at(0),
+    });
+    // Nothing stored yet: a fresh row in progress with every queued report's time.
+    expect(projectHeartbeat(undefined, entry)).toMatchObject({
+      status: 'in_progress',
+      timeSpentSeconds: 11,
+      positionSeconds: 150,
+    });
+    // Everything queued is older than the stored report: position and time stay as stored.
+    const old = pending(5, 10, 10, 9);
+    expect(projectHeartbeat(stored, old)).toMatchObject({
+      positionSeconds: 30,
+      watchedSeconds: 100,
+      timeSpentSeconds: 100,
+      lastReportAt: at(12),
+    });
   });
 });

@@ -59,6 +59,11 @@ function SiteHeader() {
                 Courses
               </NavLink>
             </li>
+            {user && (
+              <li>
+                <NavLink to="/my-learning">My learning</NavLink>
+              </li>
+            )}
             {(user?.role === 'instructor' || user?.role === 'admin') && (
               <li>
                 <NavLink to="/author">Teach</NavLink>

@@ -11,7 +11,10 @@ import { SignInPage } from '../features/auth/SignInPage.tsx';
 import { SignUpPage } from '../features/auth/SignUpPage.tsx';
 import { CatalogPage } from '../features/catalog/CatalogPage.tsx';
 import { CoursePage } from '../features/courses/CoursePage.tsx';
+import { VerifyPage } from '../features/certificates/VerifyPage.tsx';
 import { authoringRoutes } from '../features/authoring/authoring.routes.tsx';
+import { MyLearningPage } from '../features/learning/MyLearningPage.tsx';
+import { PlayerPage } from '../features/learning/PlayerPage.tsx';
 import { Layout, NotFoundPage, RouteErrorPage } from './Layout.tsx';
 import { RequireUser } from './RequireUser.tsx';
 
@@ -23,6 +26,7 @@ export const router = createBrowserRouter([
     children: [
       { index: true, element: <CatalogPage /> },
       { path: 'courses/:slug', element: <CoursePage /> },
+      { path: 'verify/:publicId', element: <VerifyPage /> },
       { path: 'sign-up', element: <SignUpPage /> },
       { path: 'sign-in', element: <SignInPage /> },
       { path: 'confirm', element: <ConfirmEmailPage /> },
@@ -35,6 +39,9 @@ export const router = createBrowserRouter([
           { path: 'account/profile', element: <ProfilePage /> },
           { path: 'account/security', element: <SecurityPage /> },
           { path: 'account/sessions', element: <SessionsPage /> },
+          { path: 'my-learning', element: <MyLearningPage /> },
+          { path: 'learn/:slug', element: <PlayerPage /> },
+          { path: 'learn/:slug/:lessonId', element: <PlayerPage /> },
           ...authoringRoutes,
         ],
       },

@@ -6,7 +6,6 @@ import {
   AUTH_ROUTES,
   changeEmailBodySchema,
   newPasswordSchema,
-  PASSWORD_MIN_LENGTH,
   passwordSchema,
 } from '../../../../contracts/auth.ts';
 import { Button } from '../../components/Button.tsx';
@@ -16,7 +15,7 @@ import { TextField } from '../../components/Field.tsx';
 import { Card, PageHeader, useDocumentTitle } from '../../components/Page.tsx';
 import { callRoute, isApiError, type ApiError } from '../../lib/api.ts';
 import { useFieldErrors } from '../../lib/forms.ts';
-import { PasswordField } from '../auth/PasswordField.tsx';
+import { NewPasswordFields, PasswordField } from '../auth/PasswordField.tsx';
 import { resetUserData, useSession } from '../auth/session.ts';
 
 /** A wrong current password is a field error, not a page error. */
@@ -83,22 +82,14 @@ function ChangePassword() {
           onChange={(currentPassword) => setForm((f) => ({ ...f, currentPassword }))}
           error={errors.currentPassword}
         />
-        <PasswordField
-          label="New password"
+        <NewPasswordFields
           name="newPassword"
-          autoComplete="new-password"
           value={form.newPassword}
           onChange={(newPassword) => setForm((f) => ({ ...f, newPassword }))}
           error={errors.newPassword}
-          hint={`At least ${PASSWORD_MIN_LENGTH} characters.`}
-        />
-        <PasswordField
-          label="Repeat the new password"
-          name="repeat"
-          autoComplete="new-password"
-          value={form.repeat}
-          onChange={(repeat) => setForm((f) => ({ ...f, repeat }))}
-          error={errors.repeat}
+          repeat={form.repeat}
+          onRepeatChange={(repeat) => setForm((f) => ({ ...f, repeat }))}
+          repeatError={errors.repeat}
         />
         <div>
           <Button type="submit" busy={change.isPending}>

@@ -1,4 +1,5 @@
 import { useId, useState, type ReactNode } from 'react';
+import { PASSWORD_MIN_LENGTH } from '../../../../contracts/auth.ts';
 
 /** A password input with a "Show" toggle (it helps on phones) and the usual label, hint and error wiring. */
 export function PasswordField({
@@ -65,5 +66,46 @@ export function PasswordField({
         </p>
       )}
     </div>
+  );
+}
+
+/** The pair every password change asks for: the new password and the same again. */
+export function NewPasswordFields({
+  name,
+  value,
+  onChange,
+  error,
+  repeat,
+  onRepeatChange,
+  repeatError,
+}: {
+  name: string;
+  value: string;
+  onChange: (value: string) => void;
+  error?: string | undefined;
+  repeat: string;
+  onRepeatChange: (value: string) => void;
+  repeatError?: string | undefined;
+}) {
+  return (
+    <>
+      <PasswordField
+        label="New password"
+        name={name}
+        autoComplete="new-password"
+        value={value}
+        onChange={onChange}
+        error={error}
+        hint={`At least ${PASSWORD_MIN_LENGTH} characters.`}
+      />
+      <PasswordField
+        label="Repeat the new password"
+        name="repeat"
+        autoComplete="new-password"
+        value={repeat}
+        onChange={onRepeatChange}
+        error={repeatError}
+      />
+    </>
   );
 }

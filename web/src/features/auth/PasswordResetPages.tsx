@@ -7,7 +7,6 @@ import {
   linkTokenSchema,
   newPasswordSchema,
   passwordResetRequestBodySchema,
-  PASSWORD_MIN_LENGTH,
 } from '../../../../contracts/auth.ts';
 import { Button } from '../../components/Button.tsx';
 import { Alert, ErrorAlert } from '../../components/Feedback.tsx';
@@ -15,7 +14,7 @@ import { TextField } from '../../components/Field.tsx';
 import { FormPage } from '../../components/Page.tsx';
 import { callRoute, isApiError } from '../../lib/api.ts';
 import { useFieldErrors } from '../../lib/forms.ts';
-import { PasswordField } from './PasswordField.tsx';
+import { NewPasswordFields } from './PasswordField.tsx';
 
 export function ForgotPasswordPage() {
   const [email, setEmail] = useState('');
@@ -117,22 +116,14 @@ export function ResetPasswordPage() {
           <ErrorAlert error={complete.error} title="Your password could not be changed" />
         ))}
       <form onSubmit={handleSubmit} noValidate className="stack">
-        <PasswordField
-          label="New password"
+        <NewPasswordFields
           name="password"
-          autoComplete="new-password"
           value={form.password}
           onChange={(password) => setForm((f) => ({ ...f, password }))}
           error={errors.password}
-          hint={`At least ${PASSWORD_MIN_LENGTH} characters.`}
-        />
-        <PasswordField
-          label="Repeat the new password"
-          name="repeat"
-          autoComplete="new-password"
-          value={form.repeat}
-          onChange={(repeat) => setForm((f) => ({ ...f, repeat }))}
-          error={errors.repeat}
+          repeat={form.repeat}
+          onRepeatChange={(repeat) => setForm((f) => ({ ...f, repeat }))}
+          repeatError={errors.repeat}
         />
         <Button type="submit" busy={complete.isPending} className="btn-block">
           Change password

@@ -109,7 +109,7 @@ function CourseView({ course }: { course: CoursePageData }) {
           <Thumbnail url={course.thumbnailUrl} title={course.title} />
           <div className="course-buy-body">
             <p className="price">{formatPrice(course.priceCents, course.accessType)}</p>
-            <EnrolmentBox course={course} onContinue={setPlaying} />
+            <EnrolmentBox course={course} />
             <ul className="facts">
               <li>{formatCount(course.lessonCount, 'lesson', 'lessons')}</li>
               <li>{formatMinutes(course.totalDurationMinutes)} in total</li>
@@ -162,6 +162,7 @@ function CourseView({ course }: { course: CoursePageData }) {
                 section={section}
                 defaultOpen={index === 0}
                 fullAccess={fullAccess}
+                slug={course.slug}
                 onPlay={setPlaying}
               />
             ))
@@ -204,13 +205,7 @@ function CourseView({ course }: { course: CoursePageData }) {
  * The buy box's action: free courses enrol here; paid ones name their price (checkout comes with
  * payments); subscription ones say so; enrolled learners continue; owners edit.
  */
-function EnrolmentBox({
-  course,
-  onContinue,
-}: {
-  course: CoursePageData;
-  onContinue: (lesson: LessonOutline) => void;
-}) {
+function EnrolmentBox({ course }: { course: CoursePageData }) {
   const { viewer } = course;
   const enrol = useEnrolFree(course.slug, course.id);
   if (viewer.isOwner) {
@@ -219,6 +214,9 @@ function EnrolmentBox({
         <p className="muted">You teach this course.</p>
         <ButtonLink to={`/author/courses/${course.id}`} className="btn-block">
           Edit course
+        </ButtonLink>
+        <ButtonLink to={`/learn/${course.slug}`} variant="secondary" className="btn-block">
+          Open in the player
         </ButtonLink>
       </div>
     );
@@ -244,11 +242,13 @@ function EnrolmentBox({
         <p className="muted">
           {e.completedLessons} of {e.totalLessons} lessons done ({e.progressPercentage}%)
         </p>
-        {next && (
-          <Button className="btn-block" onClick={() => onContinue(next)}>
-            Continue
-          </Button>
-        )}
+        {/* The player opens at that lesson and resumes a video where it stopped. */}
+        <ButtonLink
+          to={next ? `/learn/${course.slug}/${next.id}` : `/learn/${course.slug}`}
+          className="btn-block"
+        >
+          Continue
+        </ButtonLink>
       </div>
     );
   }
@@ -293,11 +293,13 @@ function SectionView({
   section,
   defaultOpen,
   fullAccess,
+  slug,
   onPlay,
 }: {
   section: SectionOutline;
   defaultOpen: boolean;
   fullAccess: boolean;
+  slug: string;
   onPlay: (lesson: LessonOutline) => void;
 }) {
   return (
@@ -318,7 +320,13 @@ function SectionView({
               <span className="lesson-type">
                 {CONTENT_TYPE_LABELS[lesson.contentType] ?? lesson.contentType}
               </span>
-              {playable ? (
+              {fullAccess ? (
+                // Enrolled learners and owners study in the player (progress, notes, resume).
+                <Link to={`/learn/${slug}/${lesson.id}`} className="lesson-title lesson-open">
+                  {lesson.title}
+                  <span className="visually-hidden">: open in the player</span>
+                </Link>
+              ) : playable ? (
                 <button type="button" className="lesson-title lesson-open" onClick={() => onPlay(lesson)}>
                   {lesson.title}
                   <span className="visually-hidden">

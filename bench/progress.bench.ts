@@ -1,0 +1,368 @@
+/**
+ * Issue 5: progress reports per second from 1,000 simulated learners through the real HTTP route
+ * (`PUT /api/lessons/:lessonId/progress`, every trigger on), beside a plain single-row upsert run by
+ * pgbench in the same run. Target: ≥ 0.7× the pgbench figure with p99 ≤ 50 ms.
+ * `npm run bench:progress`. Not a test: it prints numbers.
+ *
+ * The route is measured twice, on two apps over the same database: with every report written
+ * before it is answered (PROGRESS_HEARTBEAT_FLUSH_MS=0) and with position-only heartbeats coalesced
+ * (the default window). Rounds, the other-load reading and the ratio arithmetic are
+ * bench/harness.ts's; the load generator is bench/progress-load.ts (autocannon in its own process).
+ *
+ * Environment: BENCH_ROUNDS (5), BENCH_SECONDS (4), BENCH_WARMUP_SECONDS (2),
+ * BENCH_DATABASE_URL, BENCH_POOL_SIZE, BENCH_LOG_LEVEL as the other benchmarks, plus
+ *   BENCH_LEARNERS         simulated learners (default 1000)
+ *   BENCH_ENGINES          default `postgres`; `pglite` too runs the HTTP cases on PGlite (no pgbench)
+ *   BENCH_FLUSH_MS         the coalescing window of the coalesced case (default: the app's default)
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { parseConfig } from '../server/config.ts';
+import { connectDatabase, openPGlite, type DatabaseHandle } from '../server/db/connect.ts';
+import { migrate } from '../server/db/migrate.ts';
+import { createDb, type Db } from '../server/db/session.ts';
+import {
+  createCourse,
+  createLesson,
+  createSection,
+  publishCourse,
+} from '../server/modules/authoring/authoring.service.ts';
+import { callerFor } from '../server/modules/courses/courses.service.ts';
+import { signAccessToken } from '../server/platform/auth.ts';
+import { createAccount } from '../server/seed/accounts.ts';
+import { hashDemoPassword } from '../server/seed/demo-password.ts';
+import * as h from './harness.ts';
+import type { Case, Sample } from './harness.ts';
+import type { LoadInput, LoadLesson, LoadResult, LoadState } from './progress-load.ts';
+
+const ENGINES = (process.env.BENCH_ENGINES ?? 'postgres').split(',').map((e) => e.trim());
+const LEARNERS = Number(process.env.BENCH_LEARNERS ?? 1000);
+const BENCH_DB = 'uw_bench_progress';
+const LOAD_SCRIPT = fileURLToPath(new URL('./progress-load.ts', import.meta.url));
+/** 20 lessons, videos (200 s) and articles alternating. */
+const LESSONS = 20;
+const VIDEO_SECONDS = 200;
+/** Rows of the pgbench baseline table: one per learner and lesson, as lesson_progress has. */
+const UPSERT_KEYS = LEARNERS * LESSONS;
+
+const DEFAULT_FLUSH_MS = parseConfig({}).progressHeartbeatFlushMs;
+const FLUSH_MS = process.env.BENCH_FLUSH_MS ?? String(DEFAULT_FLUSH_MS);
+
+const ROUTE_IMMEDIATE = 'route, every report written before answering';
+const ROUTE_COALESCED = `route, heartbeats coalesced (${FLUSH_MS} ms)`;
+const PGBENCH = 'pgbench single-row upsert -M prepared -c 8';
+
+const statusTotals = new Map<string, Record<string, number>>();
+const completionTotals = new Map<string, number>();
+
+/** An instructor, one published free course of LESSONS lessons, LEARNERS enrolled learners with live sessions. */
+async function seed(db: Db, handle: DatabaseHandle) {
+  const instructor = await createAccount(db, {
+    email: 'bench-progress-instructor@example.test',
+    password: 'bench-password-instructor',
+    fullName: 'Bench Instructor',
+    role: 'instructor',
+  });
+  const caller = callerFor(db, instructor);
+  const course = await createCourse(caller, {
+    slug: 'bench-progress-course',
+    title: 'Progress at Scale',
+    description: 'A course for the progress benchmark.',
+    category: 'programming',
+    difficultyLevel: 'beginner',
+    accessType: 'free',
+    priceCents: 0,
+  } as Parameters<typeof createCourse>[1]);
+  const lessons: LoadLesson[] = [];
+  for (let s = 0; s < 4; s++) {
+    const section = await createSection(caller, course.id, { title: `Part ${s + 1}` });
+    for (let i = 0; i < LESSONS / 4; i++) {
+      const video = lessons.length % 2 === 0;
+      const lesson = await createLesson(
+        caller,
+        course.id,
+        section.id,
+        video
+          ? {
+              title: `Video ${lessons.length + 1}`,
+              contentType: 'video',
+              videoUrl: `https://video.example.test/${lessons.length}.mp4`,
+              videoDurationSeconds: VIDEO_SECONDS,
+            }
+          : {
+              title: `Article ${lessons.length + 1}`,
+              contentType: 'article',
+              articleContent: `# Article ${lessons.length + 1}\n\nSome text.`,
+            },
+      );
+      lessons.push({ id: lesson.id, videoSeconds: video ? VIDEO_SECONDS : null });
+    }
+  }
+  await publishCourse(caller, course.id);
+
+  // The learners in bulk, as the system: confirmed accounts (profiles by trigger), a live sign-in
+  // session each (the route's live-session check is real), and a free enrolment dated a day back.
+  const passwordHash = await hashDemoPassword('bench-password-learner');
+  // The time-zone check of a new profile scans pg_timezone_names (~70 ms a profile: over a minute
+  // for 1,000). Every bench learner gets the default zone, so the owner skips it while seeding.
+  await handle.simpleQuery('ALTER TABLE public.profiles DISABLE TRIGGER profiles_check_timezone');
+  const learners = await db.asSystem(async (tx) => {
+    const { rows } = await sql<{ userId: string; sessionId: string }>`
+      with users as (
+        insert into auth.users (email, encrypted_password, email_confirmed_at, raw_user_meta_data)
+        select 'bench-learner-' || g || '@example.test', ${passwordHash}, now(),
+               jsonb_build_object('full_name', 'Learner ' || g, 'display_name', 'Learner ' || g)
+          from generate_series(1, ${LEARNERS}::int) g
+        returning id),
+      sessions as (
+        insert into private.auth_sessions (user_id, ip, user_agent, expires_at)
+        select id, '127.0.0.1', 'progress.bench', now() + interval '1 day' from users
+        returning id, user_id)
+      select user_id, id as session_id from sessions order by user_id`.execute(tx);
+    await sql`
+      insert into public.enrollments (user_id, course_id, access_type, enrolled_at)
+      select u, ${course.id}::uuid, 'free_grant', now() - interval '1 day'
+        from unnest(${rows.map((r) => r.userId)}::uuid[]) u`.execute(tx);
+    return rows;
+  });
+  await handle.simpleQuery('ALTER TABLE public.profiles ENABLE TRIGGER profiles_check_timezone');
+  const tokens = await Promise.all(
+    learners.map((l) =>
+      signAccessToken(h.JWT_SECRET, { id: l.userId }, 24 * 3600, l.sessionId).then((token) => ({
+        token,
+        userId: l.userId,
+      })),
+    ),
+  );
+  return { courseId: course.id, lessons, learners: tokens };
+}
+
+/** One report through the route answers 200 or 202 with the lesson's state. */
+async function checkRoute(base: string, token: string, lessonId: string) {
+  const res = await fetch(`${base}/api/lessons/${lessonId}/progress`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ clientTime: new Date().toISOString(), positionSeconds: 5, watchedSeconds: 5 }),
+  });
+  const body = (await res.json()) as { lesson?: { lessonId?: string } };
+  if ((res.status !== 200 && res.status !== 202) || body.lesson?.lessonId !== lessonId)
+    throw new Error(`PUT progress answered ${res.status}: ${JSON.stringify(body)}`);
+  return res.status;
+}
+
+function runLoad(base: string, seconds: number, files: { input: string; state: string }) {
+  const args = ['--import', 'tsx', LOAD_SCRIPT, base, String(seconds), String(h.CONNECTIONS)];
+  args.push(files.input, files.state);
+  return new Promise<LoadResult>((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`progress-load exited ${code}: ${err}`));
+      resolve(JSON.parse(out) as LoadResult);
+    });
+  });
+}
+
+function loadCase(engine: string, name: string, base: string, files: { input: string; state: string }): Case {
+  const key = `${engine} ${name}`;
+  return {
+    engine,
+    name,
+    note: `${LEARNERS} learners, ${h.CONNECTIONS} connections`,
+    attributable: true,
+    run: async (seconds): Promise<Sample> => {
+      const r = await runLoad(base, seconds, files);
+      const totals = statusTotals.get(key) ?? {};
+      for (const [code, n] of Object.entries(r.statusCodes)) totals[code] = (totals[code] ?? 0) + n;
+      statusTotals.set(key, totals);
+      completionTotals.set(key, (completionTotals.get(key) ?? 0) + r.completions);
+      return { rps: r.rps, p50: r.p50, p95: r.p95, p99: r.p99, failures: r.failures };
+    },
+  };
+}
+
+/**
+ * After the apps closed (the coalesced one writes what waits on close): for every learner whose
+ * last video report was answered 2xx, the database must hold that position — or the one of a report
+ * sent after it whose answer the end of a round cut off (the server still wrote it). A lost flush
+ * would show here.
+ */
+async function checkPositions(db: Db, learners: { userId: string }[], state: LoadState) {
+  const rows = await db.asSystem(async (tx) => {
+    const { rows } = await sql<{ userId: string; lessonId: string; videoPositionSeconds: number }>`
+      select user_id, lesson_id, video_position_seconds from lesson_progress`.execute(tx);
+    return rows;
+  });
+  const stored = new Map(rows.map((r) => [`${r.userId}:${r.lessonId}`, r.videoPositionSeconds]));
+  let same = 0;
+  let of = 0;
+  state.places.forEach((place, i) => {
+    if (!place.answered) return;
+    of++;
+    const userId = learners[i]!.userId;
+    const holds = (mark: { lessonId: string; position: number } | undefined) =>
+      mark !== undefined && stored.get(`${userId}:${mark.lessonId}`) === mark.position;
+    if (holds(place.answered) || holds(place.sent)) same++;
+  });
+  return { same, of };
+}
+
+const positionChecks: string[] = [];
+
+async function benchEngine(engine: 'pglite' | 'postgres') {
+  let handle: DatabaseHandle;
+  let url: string | undefined;
+  if (engine === 'pglite') {
+    handle = await connectDatabase({ pglite: await openPGlite() });
+  } else {
+    const admin = new pg.Client({ connectionString: h.ADMIN_URL });
+    try {
+      await admin.connect();
+    } catch (error) {
+      h.log(`[postgres] skipped: cannot connect to ${h.ADMIN_URL} (${(error as Error).message})`);
+      return;
+    }
+    await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${BENCH_DB}`);
+    await admin.end();
+    const parsed = new URL(h.ADMIN_URL);
+    parsed.pathname = `/${BENCH_DB}`;
+    url = parsed.toString();
+    handle = await connectDatabase({ databaseUrl: url, poolSize: h.POOL_SIZE });
+  }
+  h.log(`[${engine}] migrating and seeding ${LEARNERS} learners`);
+  await migrate(handle);
+  const db = createDb(handle);
+  const started = performance.now();
+  const seeded = await seed(db, handle);
+  h.log(`[${engine}] seeded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  if (url) {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    // The baseline's table: one row per (learner, lesson), all present (heartbeats update rows).
+    await c.query(`CREATE TABLE bench_upsert (id integer PRIMARY KEY, position_seconds integer NOT NULL,
+                     updated_at timestamptz NOT NULL)`);
+    await c.query(`INSERT INTO bench_upsert SELECT g, 0, now() FROM generate_series(1, ${UPSERT_KEYS}) g`);
+    await c.query('VACUUM ANALYZE');
+    await c.end();
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'uw-progress-bench-'));
+  const files = { input: join(dir, 'learners.json'), state: join(dir, 'state.json') };
+  const input: LoadInput = {
+    learners: seeded.learners.map((l) => ({ token: l.token })),
+    lessons: seeded.lessons,
+  };
+  writeFileSync(files.input, JSON.stringify(input));
+
+  const immediate = await h.startApp(db, { PROGRESS_HEARTBEAT_FLUSH_MS: '0' });
+  const coalesced = await h.startApp(db, { PROGRESS_HEARTBEAT_FLUSH_MS: FLUSH_MS });
+  // Two learners not in the load: a heartbeat answers 200 written, 202 coalesced.
+  const probe = seeded.learners.slice(-2);
+  const immediateStatus = await checkRoute(immediate.base, probe[0]!.token, seeded.lessons[0]!.id);
+  const coalescedStatus = await checkRoute(coalesced.base, probe[1]!.token, seeded.lessons[0]!.id);
+  h.log(`[${engine}] a heartbeat answers ${immediateStatus} written, ${coalescedStatus} coalesced`);
+
+  const cases: Case[] = [
+    loadCase(engine, ROUTE_IMMEDIATE, immediate.base, files),
+    loadCase(engine, ROUTE_COALESCED, coalesced.base, files),
+  ];
+  if (url) {
+    const script =
+      `\\set id random(1, ${UPSERT_KEYS})\n` +
+      `INSERT INTO bench_upsert AS b (id, position_seconds, updated_at) VALUES (:id, :id % 600, now()) ` +
+      `ON CONFLICT (id) DO UPDATE SET position_seconds = excluded.position_seconds, updated_at = excluded.updated_at;\n`;
+    cases.push(h.pgbenchCase(engine, PGBENCH, url, script, [], 'owner, no triggers, no RLS'));
+  }
+  try {
+    await h.runRounds(cases, url ? BENCH_DB : undefined);
+  } finally {
+    await immediate.app.close();
+    await coalesced.app.close();
+    try {
+      const state = JSON.parse(readFileSync(files.state, 'utf8')) as LoadState;
+      const check = await checkPositions(db, seeded.learners, state);
+      positionChecks.push(
+        `${engine}: after closing the apps, ${check.same} of ${check.of} learners whose last video report was ` +
+          'answered hold its position in the database (or that of a report sent after it)',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await handle.close();
+    }
+  }
+}
+
+function report() {
+  const lines = [
+    `Progress benchmark — ${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores (${cpus()[0]?.model.trim()}), ` +
+      `Node ${process.version}, ${LEARNERS} learners, ${h.CONNECTIONS} connections, ${h.ROUNDS} rounds × ${h.SECONDS} s ` +
+      `per case (median round), pool ${h.POOL_SIZE}, log level ${h.LOG_LEVEL}`,
+    '',
+    '| engine | case | req/s | req/s range | p50 ms | p95 ms | p99 ms | failures | other load, cores | note |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---|',
+    ...h.results.map((r) => {
+      const rps = r.rounds.map((s) => s.rps);
+      const other = r.rounds.map((s) => s.otherCores);
+      const others = other.every((o) => o === null)
+        ? '–'
+        : `${h.fmt(h.median(other), 2)} (≤ ${h.fmt(Math.max(...other.map((o) => o ?? 0)), 2)})`;
+      return (
+        `| ${r.engine} | ${r.name} | ${h.fmt(h.median(rps), 0)} | ${h.fmt(Math.min(...rps), 0)}–${h.fmt(Math.max(...rps), 0)} ` +
+        `| ${h.fmt(h.median(r.rounds.map((s) => s.p50)))} | ${h.fmt(h.median(r.rounds.map((s) => s.p95 ?? null)))} ` +
+        `| ${h.fmt(h.median(r.rounds.map((s) => s.p99)))} | ${r.rounds.reduce((n, s) => n + s.failures, 0)} ` +
+        `| ${others} | ${r.note ?? ''} |`
+      );
+    }),
+    '',
+    '| engine | measure (median round, range) | value | target | met? |',
+    '|---|---|---:|---|---|',
+  ];
+  const p99 = (engine: string, name: string) =>
+    h.median(h.find(engine, name)?.rounds.map((s) => s.p99) ?? []);
+  const ratioValue = (engine: string, name: string) => {
+    const x = h.find(engine, name);
+    const y = h.find(engine, PGBENCH);
+    if (!x || !y) return null;
+    return h.median(x.rounds.map((r, i) => (y.rounds[i] ? r.rps / y.rounds[i].rps : null)));
+  };
+  const met = (ok: boolean | null) => (ok === null ? '–' : ok ? 'met' : '**not met**');
+  for (const engine of new Set(h.results.map((r) => r.engine))) {
+    for (const name of [ROUTE_IMMEDIATE, ROUTE_COALESCED]) {
+      if (engine === 'postgres') {
+        const value = ratioValue(engine, name);
+        lines.push(
+          `| ${engine} | ${name} / pgbench upsert | ${h.ratio(engine, name, PGBENCH)} | ≥ 0.7× | ${met(value === null ? null : value >= 0.7)} |`,
+        );
+      }
+      const p = p99(engine, name);
+      lines.push(
+        `| ${engine} | ${name}: p99 | ${h.fmt(p)} ms | ≤ 50 ms | ${met(p === null ? null : p <= 50)} |`,
+      );
+    }
+    lines.push(
+      `| ${engine} | coalesced / written before answering | ${h.ratio(engine, ROUTE_COALESCED, ROUTE_IMMEDIATE)} | | |`,
+    );
+  }
+  lines.push('', 'Answers by status (all rounds, warm-up included) and lessons completed by the load:');
+  for (const [key, totals] of statusTotals)
+    lines.push(
+      `- ${key}: ${JSON.stringify(totals)}, ${completionTotals.get(key) ?? 0} completing reports answered 2xx`,
+    );
+  lines.push(...positionChecks.map((c) => `- ${c}`));
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+for (const engine of ENGINES) {
+  if (engine !== 'pglite' && engine !== 'postgres') throw new Error(`unknown engine ${engine}`);
+  await benchEngine(engine);
+}
+report();
