@@ -34,6 +34,7 @@ import { findPageMeta } from './modules/courses/landing.service.ts';
 import { learningRoutes } from './modules/learning/learning.routes.ts';
 import { mailboxRoutes } from './modules/mailbox/mailbox.routes.ts';
 import { markdownRoutes } from './modules/markdown/markdown.routes.ts';
+import { quizzesRoutes } from './modules/quizzes/quizzes.routes.ts';
 import { authPlugin } from './platform/auth.ts';
 import { createBackground, type Background } from './platform/background.ts';
 import { AppError, installErrorHandlers, sendError } from './platform/errors.ts';
@@ -84,6 +85,7 @@ const modules: Array<{ prefix: string; routes: FastifyPluginAsyncZod | FastifyPl
   { prefix: '/api', routes: filesRoutes },
   { prefix: '/api', routes: markdownRoutes },
   { prefix: '/api', routes: learningRoutes },
+  { prefix: '/api', routes: quizzesRoutes },
   { prefix: '/api', routes: certificatesRoutes },
 ];
 

@@ -41,6 +41,7 @@ describe('parseConfig', () => {
         maxBytes: { image: 10 * 1024 * 1024, video: 2 * 1024 ** 3, resource: 100 * 1024 * 1024 },
         urlTtlSeconds: 300,
       },
+      quizzes: { graceSeconds: 10, sweepIntervalSeconds: 30 },
       progressHeartbeatFlushMs: 2000,
     });
   });
@@ -75,6 +76,8 @@ describe('parseConfig', () => {
       UPLOAD_MAX_VIDEO_BYTES: '2000',
       UPLOAD_MAX_RESOURCE_BYTES: '3000',
       FILE_URL_TTL_SECONDS: '60',
+      QUIZ_GRACE_SECONDS: '5',
+      QUIZ_SWEEP_INTERVAL_SECONDS: '0',
       PROGRESS_HEARTBEAT_FLUSH_MS: '0',
     });
     expect(config).toEqual({
@@ -105,6 +108,7 @@ describe('parseConfig', () => {
         forcePathStyle: true,
       },
       uploads: { maxBytes: { image: 1000, video: 2000, resource: 3000 }, urlTtlSeconds: 60 },
+      quizzes: { graceSeconds: 5, sweepIntervalSeconds: 0 },
       progressHeartbeatFlushMs: 0,
     });
   });

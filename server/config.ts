@@ -44,6 +44,8 @@ export interface Config {
   storage: StorageConfig;
   /** Upload byte limits per kind of file, and how long a signed file URL lives. */
   uploads: { maxBytes: { image: number; video: number; resource: number }; urlTtlSeconds: number };
+  /** Seconds after a quiz deadline still accepted (network), and how often overdue attempts are closed (0 = never). */
+  quizzes: { graceSeconds: number; sweepIntervalSeconds: number };
   /**
    * How long position-only progress heartbeats may wait in memory before they are written together
    * (milliseconds); 0 writes every report before answering it. Completions and notes never wait.
@@ -121,6 +123,8 @@ const envSchema = z.object({
   UPLOAD_MAX_VIDEO_BYTES: int(1, 1024 ** 4).default(2 * 1024 * 1024 * 1024),
   UPLOAD_MAX_RESOURCE_BYTES: int(1, 1024 ** 4).default(100 * 1024 * 1024),
   FILE_URL_TTL_SECONDS: int(10, 7 * 24 * 60 * 60).default(300),
+  QUIZ_GRACE_SECONDS: int(0, 300).default(10),
+  QUIZ_SWEEP_INTERVAL_SECONDS: int(0, 3600).default(30),
   PROGRESS_HEARTBEAT_FLUSH_MS: int(0, 10_000).default(2000),
 });
 
@@ -157,6 +161,8 @@ export const EXPECTED: Record<EnvName, string> = {
   UPLOAD_MAX_VIDEO_BYTES: 'an integer number of bytes from 1 to 1099511627776',
   UPLOAD_MAX_RESOURCE_BYTES: 'an integer number of bytes from 1 to 1099511627776',
   FILE_URL_TTL_SECONDS: 'an integer number of seconds from 10 to 604800',
+  QUIZ_GRACE_SECONDS: 'an integer number of seconds from 0 to 300',
+  QUIZ_SWEEP_INTERVAL_SECONDS: 'an integer number of seconds from 0 (no sweep) to 3600',
   PROGRESS_HEARTBEAT_FLUSH_MS: 'an integer number of milliseconds from 0 (off) to 10000',
 };
 
@@ -254,6 +260,7 @@ export function parseConfig(env: Record<string, string | undefined>): ParsedConf
       },
       urlTtlSeconds: e.FILE_URL_TTL_SECONDS,
     },
+    quizzes: { graceSeconds: e.QUIZ_GRACE_SECONDS, sweepIntervalSeconds: e.QUIZ_SWEEP_INTERVAL_SECONDS },
     progressHeartbeatFlushMs: e.PROGRESS_HEARTBEAT_FLUSH_MS,
   };
 }

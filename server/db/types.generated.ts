@@ -65,6 +65,30 @@ export interface PrivateEmailTokens {
   usedAt: Timestamp | null;
 }
 
+export interface PrivateQuizAttemptAnswers {
+  attemptId: string;
+  questionId: string;
+  answer: Json | null;
+  clientSeq: Generated<number>;
+  savedAt: Timestamp | null;
+  result: ('correct' | 'partial' | 'incorrect' | 'unanswered' | 'pending') | null;
+  pointsEarned: number | null;
+}
+
+export interface PrivateQuizExtraGrants {
+  quizId: string;
+  userId: string;
+  extraAttempts: Generated<number>;
+  extraMinutes: Generated<number>;
+  grantedBy: string | null;
+  updatedAt: Generated<Timestamp>;
+}
+
+export interface PrivateQuizSettings {
+  id: Generated<boolean>;
+  graceSeconds: Generated<number>;
+}
+
 export interface PrivateRateLimitEvents {
   id: Generated<string>;
   bucket: string;
@@ -550,6 +574,14 @@ export interface QuizAttempts {
   updatedAt: Generated<Timestamp>;
   createdBy: string | null;
   updatedBy: string | null;
+  seed: Generated<string>;
+  questionOrder: Generated<string[]>;
+  optionOrder: Generated<Json>;
+  deadlineAt: Timestamp | null;
+  isPreview: Generated<boolean>;
+  submitReason: ('learner' | 'deadline') | null;
+  pointsPossible: number | null;
+  pendingCount: Generated<number>;
 }
 
 export interface QuizQuestions {
@@ -570,6 +602,10 @@ export interface QuizQuestions {
   createdBy: string | null;
   updatedBy: string | null;
   deletedAt: Timestamp | null;
+  allowMultiple: Generated<boolean>;
+  acceptedAnswers: Json | null;
+  caseSensitive: Generated<boolean>;
+  numericTolerance: number | null;
 }
 
 export interface Quizzes {
@@ -600,6 +636,9 @@ export interface DB {
   'private.auth_sessions': PrivateAuthSessions;
   'private.course_access_grants': PrivateCourseAccessGrants;
   'private.email_tokens': PrivateEmailTokens;
+  'private.quiz_attempt_answers': PrivateQuizAttemptAnswers;
+  'private.quiz_extra_grants': PrivateQuizExtraGrants;
+  'private.quiz_settings': PrivateQuizSettings;
   'private.rate_limit_events': PrivateRateLimitEvents;
   'private.refresh_tokens': PrivateRefreshTokens;
   'private.schema_migrations': PrivateSchemaMigrations;

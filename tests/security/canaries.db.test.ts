@@ -334,6 +334,12 @@ function callFor(name: string, args: string) {
     case 'uuid, integer':
       return sql`select to_jsonb(r) as row from unnest(${ids}::uuid[]) as a(v)
                    cross join generate_series(0, 5) as d(day) cross join lateral ${fn}(a.v, d.day) r`;
+    case 'uuid, uuid, jsonb, bigint': // quiz_save_answer(attempt, question, answer, client_seq)
+      return sql`select to_jsonb(r) as row from unnest(${ids}::uuid[]) as a(v) cross join unnest(${ids}::uuid[]) as b(w)
+                   cross join lateral ${fn}(a.v, b.w, '{"choices": []}'::jsonb, 1) r`;
+    case 'uuid, uuid, integer, integer': // quiz_grant_extra(quiz, learner, attempts, minutes)
+      return sql`select to_jsonb(r) as row from unnest(${ids}::uuid[]) as a(v) cross join unnest(${ids}::uuid[]) as b(w)
+                   cross join lateral ${fn}(a.v, b.w, 1, 1) r`;
     default:
       throw new Error(
         `Teach canaries.db.test.ts to call ${name}(${args}): every executable function is read.`,
