@@ -678,7 +678,7 @@ describe('deadlines', () => {
 });
 
 describe('results', () => {
-  it('a passed graded quiz completes its lesson and sets average_quiz_score', async () => {
+  it('a passed graded quiz completes its lesson (a learner saying done does not) and sets average_quiz_score', async () => {
     const [lesson] = await asOwner(
       sql<{
         id: string;
@@ -713,6 +713,14 @@ describe('results', () => {
     expect(failedResult.attempt).toMatchObject({ passed: false, percentage: 16.67 });
     expect(await progress()).toEqual([]);
     const afterFail = Number(await average());
+
+    // Saying "done" does not complete a quiz lesson (0022): only passing it does.
+    const skip = await ok(200, 'PUT', `/api/lessons/${lesson!.id}/progress`, learnerB, {
+      clientTime: new Date().toISOString(),
+      completed: true,
+    });
+    expect(skip.lesson.status).toBe('in_progress');
+    expect(await progress()).toEqual([{ status: 'in_progress' }]);
 
     const passed = await ok(201, 'POST', `/api/quizzes/${quiz.id}/attempts`, learnerB);
     await answerAll(learnerB, passed.attempt.id, quiz, { ...RIGHT, multi: { choices: ['two'] } });

@@ -65,7 +65,7 @@ const emptyBody = z.object({}).strict().nullish();
 export const quizzesRoutes: FastifyPluginAsyncZod = async (app) => {
   // The deadline sweep: closes attempts left open past deadline + grace (also done on any read).
   // In-process and idempotent, so every instance may run it; stopped when the app closes.
-  const { db } = app.accounts;
+  const { db } = app;
   const { graceSeconds, sweepIntervalSeconds } = app.config.quizzes;
   let timer: NodeJS.Timeout | undefined;
   let sweeping: Promise<unknown> = Promise.resolve();
