@@ -263,6 +263,8 @@ describe('learning journey: the course player and My learning', () => {
     await page.waitForURL(lessonUrl(seeded.articleId));
     await page.locator('#lesson-title', { hasText: 'Reading notes' }).waitFor();
     await page.locator('.lp-lesson-article strong', { hasText: 'left to right' }).waitFor();
+    // The article's own "# Reading notes" is not shown a second time under the lesson's title.
+    await expect(page.getByRole('heading', { name: 'Reading notes', exact: true }).count()).resolves.toBe(1);
 
     // Notes autosave; typing n, p or m in them never triggers a shortcut.
     const notes = page.getByLabel(/Notes on this lesson/);

@@ -17,6 +17,7 @@ import {
 } from './learning.api.ts';
 import { NotesPanel } from './NotesPanel.tsx';
 import { ProgressReporter } from './progress-reporter.ts';
+import { withoutRepeatedTitle } from './article.ts';
 
 /** What the player's keyboard shortcuts ask of the lesson on screen. */
 export interface LessonCommands {
@@ -210,7 +211,10 @@ function LoadedLesson({
       {content.description && <p className="muted">{content.description}</p>}
       {content.articleHtml && (
         // Rendered from Markdown and sanitised on the server (server/platform/markdown.ts).
-        <div className="prose lp-lesson-article" dangerouslySetInnerHTML={{ __html: content.articleHtml }} />
+        <div
+          className="prose lp-lesson-article"
+          dangerouslySetInnerHTML={{ __html: withoutRepeatedTitle(content.articleHtml, content.title) }}
+        />
       )}
       {!isVideo && !content.articleHtml && content.resources.length === 0 && (
         <p className="muted">
