@@ -157,6 +157,8 @@ describe('accounts journey: sign up, confirm, profile, sign out, reset, sign in'
     await screenshot(learner, 'sessions-desktop');
 
     await openUserMenu(learner, 'Sign out');
+    // The URL first: were this to fail, the call log names every page the app navigated to.
+    await learner.waitForURL(/\/sign-in\?signedOut=1$/);
     await learner.getByText('You are signed out.').waitFor();
     await learner.getByRole('link', { name: 'Sign up' }).waitFor();
 
