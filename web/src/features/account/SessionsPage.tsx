@@ -7,7 +7,7 @@ import { ConfirmDialog } from '../../components/Dialog.tsx';
 import { EmptyState, ErrorAlert, ErrorState, LoadingState } from '../../components/Feedback.tsx';
 import { Card, PageHeader, useDocumentTitle } from '../../components/Page.tsx';
 import { formatDateTime } from '../../lib/format.ts';
-import { resetUserData, SIGNED_OUT_PATH, useSignOut } from '../auth/session.ts';
+import { leaveSignedOut, useSignOut } from '../auth/session.ts';
 import { useMySessions, useRevokeSession, useSignOutEverywhere } from './account.api.ts';
 
 /** "Firefox on Linux" from a user agent: enough to recognise a device, no library needed. */
@@ -56,9 +56,7 @@ export function SessionsPage() {
     everywhere.mutateAsync().then(
       async () => {
         setConfirming(false);
-        // Leave this page first, then forget the user (see useSignOut).
-        await navigate(SIGNED_OUT_PATH);
-        resetUserData(queryClient, null);
+        await leaveSignedOut(queryClient, navigate);
       },
       () => {}, // shown in the dialog from everywhere.error
     );

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { z } from 'zod';
 import { Button } from '../../components/Button.tsx';
@@ -8,7 +8,7 @@ import { FormPage } from '../../components/Page.tsx';
 import { isApiError } from '../../lib/api.ts';
 import { useFieldErrors } from '../../lib/forms.ts';
 import { PasswordField } from './PasswordField.tsx';
-import { useSignIn } from './session.ts';
+import { clearSignedOutOnPurpose, useSignIn } from './session.ts';
 
 const signInFormSchema = z.object({
   email: z.string().trim().min(1, 'Enter your email address.'),
@@ -33,6 +33,9 @@ export function SignInPage() {
   const { errors, validate, fromServer } = useFieldErrors();
   const signIn = useSignIn();
   const notice = Object.keys(NOTICES).find((key) => params.has(key));
+  useEffect(() => {
+    if (notice === 'signedOut') clearSignedOutOnPurpose();
+  }, [notice]);
 
   const handleSubmit = (event: FormEvent) => {
     event.preventDefault();

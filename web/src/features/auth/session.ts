@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
-import { useNavigate } from 'react-router';
+import { useNavigate, type NavigateFunction } from 'react-router';
 import { AUTH_ROUTES, type AuthUser } from '../../../../contracts/auth.ts';
 import { callRoute, hasSessionCookie, isApiError } from '../../lib/api.ts';
 
@@ -35,16 +35,43 @@ export function useSignIn() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (body: { email: string; password: string }) => callRoute(AUTH_ROUTES.signIn, { body }),
-    onSuccess: ({ user }) => resetUserData(queryClient, user),
+    onSuccess: ({ user }) => {
+      signedOutOnPurpose = false;
+      resetUserData(queryClient, user);
+    },
   });
 }
 
 export const SIGNED_OUT_PATH = '/sign-in?signedOut=1';
 
 /**
- * Signs out and lands on the sign-in page. It navigates before forgetting the user, so a page for
- * signed-in users never sees "nobody" and sends them to sign in with a `next` back to itself.
+ * Set when this tab signs out on purpose, until the signed-out page shows. The router's navigation
+ * is a React transition, so on a busy machine the page being left can render once more with nobody
+ * signed in: RequireUser then sends it to the signed-out page as well, not to "sign in to continue
+ * here" (measured: the sessions page went to /sign-in?next=… one millisecond after the navigation).
  */
+let signedOutOnPurpose = false;
+
+export function hasSignedOutOnPurpose(): boolean {
+  return signedOutOnPurpose;
+}
+
+/** The signed-out page calls this once it shows; a later visit to a private page asks to sign in. */
+export function clearSignedOutOnPurpose(): void {
+  signedOutOnPurpose = false;
+}
+
+/**
+ * After the server ended the session: go to the signed-out page, then forget the user (navigating
+ * first, so a page for signed-in users does not first see "nobody").
+ */
+export async function leaveSignedOut(queryClient: QueryClient, navigate: NavigateFunction): Promise<void> {
+  signedOutOnPurpose = true;
+  await navigate(SIGNED_OUT_PATH);
+  resetUserData(queryClient, null);
+}
+
+/** Signs out and lands on the sign-in page with the signed-out notice. */
 export function useSignOut() {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
@@ -56,8 +83,7 @@ export function useSignOut() {
     // Signed out either way: the server always ends the session and clears the cookies.
     onSettled: async () => {
       try {
-        await navigate(SIGNED_OUT_PATH);
-        resetUserData(queryClient, null);
+        await leaveSignedOut(queryClient, navigate);
       } finally {
         signingOut = false;
       }
