@@ -84,9 +84,19 @@ export function sortKeyPatterns(sort: CatalogSort): RegExp[] {
   return SORT_KEYS[sort]().map((k) => k.pattern);
 }
 
-/** The ids and ranks of published, non-deleted courses matching the search (SECURITY DEFINER, see 0014). */
-function searchResults(search: string) {
-  return sql<{ id: string; rank: number }>`private.search_published_courses(${search})`;
+/**
+ * The ids and ranks of published, non-deleted courses matching the search (SECURITY DEFINER, see
+ * 0014 and 0027). Best first when the page is sorted by relevance: the planner then reads courses
+ * by id in rank order and stops at the page's end, instead of reading every match and sorting.
+ */
+function searchResults(search: string, bestFirst = false) {
+  return bestFirst
+    ? sql<{
+        id: string;
+        rank: number;
+      }>`(select r.id, r.rank from private.search_published_courses(${search}) r
+        order by r.rank desc, r.id desc)`
+    : sql<{ id: string; rank: number }>`private.search_published_courses(${search})`;
 }
 
 type FacetName = 'category' | 'difficulty';
@@ -122,7 +132,9 @@ export function catalogPageQuery(qb: Tx, request: CatalogPageRequest) {
   let query = qb
     .selectFrom('courses as c')
     .$if(request.search !== undefined, (q) =>
-      q.innerJoin(searchResults(request.search!).as('s'), (join) => join.on(sql<SqlBool>`s.id = c.id`)),
+      q.innerJoin(searchResults(request.search!, request.sort === 'relevance').as('s'), (join) =>
+        join.on(sql<SqlBool>`s.id = c.id`),
+      ),
     )
     // Only published, non-deleted courses, whoever asks: owners and admins see more rows under RLS.
     .where('c.status', '=', 'published')
