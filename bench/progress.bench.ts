@@ -56,6 +56,7 @@ const FLUSH_MS = process.env.BENCH_FLUSH_MS ?? String(DEFAULT_FLUSH_MS);
 const ROUTE_IMMEDIATE = 'route, every report written before answering';
 const ROUTE_COALESCED = `route, heartbeats coalesced (${FLUSH_MS} ms)`;
 const PGBENCH = 'pgbench single-row upsert -M prepared -c 8';
+const HTTP_CEILING = 'HTTP ceiling: GET /healthz';
 
 const statusTotals = new Map<string, Record<string, number>>();
 const completionTotals = new Map<string, number>();
@@ -274,6 +275,8 @@ async function benchEngine(engine: 'pglite' | 'postgres') {
   const cases: Case[] = [
     loadCase(engine, ROUTE_IMMEDIATE, immediate.base, files),
     loadCase(engine, ROUTE_COALESCED, coalesced.base, files),
+    // What any route can reach on this machine: no database, no body, same server and load tool.
+    h.httpCase(engine, HTTP_CEILING, `${coalesced.base}/healthz`, undefined, 'no database work'),
   ];
   if (url) {
     const script =
@@ -351,6 +354,10 @@ function report() {
     lines.push(
       `| ${engine} | coalesced / written before answering | ${h.ratio(engine, ROUTE_COALESCED, ROUTE_IMMEDIATE)} | | |`,
     );
+    if (engine === 'postgres')
+      lines.push(
+        `| ${engine} | ${HTTP_CEILING} (no database) / pgbench upsert | ${h.ratio(engine, HTTP_CEILING, PGBENCH)} | | |`,
+      );
   }
   lines.push('', 'Answers by status (all rounds, warm-up included) and lessons completed by the load:');
   for (const [key, totals] of statusTotals)
