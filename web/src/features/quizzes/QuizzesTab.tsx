@@ -51,6 +51,12 @@ export function QuizzesTab() {
                 <Link to={`${quiz.id}/results`}>
                   Results<span className="visually-hidden"> of {quiz.title}</span>
                 </Link>
+                {!quiz.lessonId && (
+                  <span className="muted small">
+                    {' '}
+                    · learners take it at <Link to={`/quizzes/${quiz.id}`}>/quizzes/{quiz.id}</Link>
+                  </span>
+                )}
               </li>
             ))}
           </ul>
