@@ -28,6 +28,10 @@ export const authoringRoutes: RouteObject[] = [
             lazy: async () => ({ Component: (await quizPages()).LessonQuizPage }),
           },
           { path: 'quizzes/:quizId', lazy: async () => ({ Component: (await quizPages()).QuizEditorPage }) },
+          {
+            path: 'quizzes/:quizId/results',
+            lazy: async () => ({ Component: (await quizPages()).QuizResultsPage }),
+          },
         ],
       },
     ],

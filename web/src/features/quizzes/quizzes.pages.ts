@@ -2,4 +2,5 @@
 import './quizzes.css';
 
 export { QuizEditorPage } from './QuizEditorPage.tsx';
+export { QuizResultsPage } from './QuizResultsPage.tsx';
 export { LessonQuizPage, QuizzesTab } from './QuizzesTab.tsx';
