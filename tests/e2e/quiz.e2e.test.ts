@@ -107,7 +107,7 @@ const canariesIn = (bodies: Array<{ url: string; text: string }>) =>
       .map((marker) => `${marker} in ${url}`),
   ]);
 
-/** The seconds the timer shows ("⏱ 9:52" → 592). */
+/** The seconds the timer shows ("Time left 9:52" → 592). */
 async function timerSeconds(page: Page): Promise<number> {
   const text = (await page.getByTestId('quiz-timer').locator('[aria-hidden="true"]').textContent()) ?? '';
   const match = /(\d+):(\d\d)$/.exec(text.trim());

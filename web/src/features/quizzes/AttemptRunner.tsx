@@ -217,7 +217,7 @@ export function AttemptRunner({
         </h2>
         {remaining !== null && (
           <p className={remaining <= 60 ? 'quiz-timer is-low' : 'quiz-timer'} data-testid="quiz-timer">
-            <span aria-hidden="true">⏱ {formatCountdown(remaining)}</span>
+            <span aria-hidden="true">Time left {formatCountdown(remaining)}</span>
             <span className="visually-hidden">{describeCountdown(remaining)}</span>
           </p>
         )}

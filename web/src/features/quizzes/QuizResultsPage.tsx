@@ -144,7 +144,8 @@ function Attempts({ quiz, report }: { quiz: AuthoringQuiz; report: AttemptsRepor
                             </span>{' '}
                             <span className="muted small">
                               {answer.result ? RESULT_LABELS[answer.result] : 'Not graded yet'}
-                              {answer.pointsEarned !== null && ` · ${answer.pointsEarned} points`}
+                              {answer.pointsEarned !== null &&
+                                ` · ${answer.pointsEarned} point${answer.pointsEarned === 1 ? '' : 's'}`}
                             </span>
                           </p>
                         </li>
