@@ -364,4 +364,51 @@ describe('quiz journey: author, take with a reload, results, instructor views', 
     await page.getByTestId('attempts-left').getByText('You have 1 attempt left.').waitFor();
     expect(problems).toEqual([]);
   });
+
+  it('with answers shown immediately, "Check answer" gives feedback and locks it; then no attempts are left', async () => {
+    const teacher = await teacherContext.newPage();
+    await teacher.goto(`${running.baseUrl}/author/courses/${seeded.courseId}/quizzes/${quizId}`);
+    await teacher.getByLabel('Show correct answers').selectOption('immediately');
+    await teacher.getByRole('button', { name: 'Save settings' }).click();
+    await teacher.getByText('Settings saved.').waitFor();
+
+    const page = await (await browser.newProfile(VIEWPORTS.desktop)).newPage();
+    const problems = watchForProblems(page, () => false);
+    const bodies = recordBodies(page);
+    await signIn(page, running.baseUrl, STUDENT, `/learn/${SLUG}/${quizLessonId}`);
+    await page.getByRole('button', { name: 'Start a new attempt' }).click();
+    await page.getByRole('heading', { name: 'Question 1 of 3' }).waitFor();
+    const check = page.getByRole('button', { name: 'Check answer' });
+    await expect(check.isDisabled()).resolves.toBe(true);
+    // Nothing is saved (or revealed) before the explicit check.
+    await page.locator('.quiz-question').getByLabel('Venus').check();
+    await page.waitForTimeout(1_500);
+    expect(canariesIn(bodies)).toEqual([]);
+    await check.click();
+    const feedback = page.locator('.quiz-feedback');
+    await feedback.getByText('Incorrect').waitFor();
+    await feedback.getByText(`Correct answer: ${CORRECT_OPTION}`).waitFor();
+    await feedback.getByText(CANARY.explanation, { exact: false }).waitFor();
+    await expect(page.locator('.quiz-question').getByLabel('Venus').isDisabled()).resolves.toBe(true);
+    await expect(check.count()).resolves.toBe(0);
+    // The other questions still hide their keys.
+    const others = [CANARY.accepted, CANARY.tfExplanation];
+    expect(bodies.filter((b) => others.some((c) => b.text.includes(c))).map((b) => b.url)).toEqual([]);
+
+    await page.getByRole('button', { name: 'Submit answers' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Submit your answers?' });
+    await confirm.getByText('2 of 3 questions are not answered yet.').waitFor();
+    await confirm.getByRole('button', { name: 'Submit', exact: true }).click();
+    await page.getByRole('heading', { name: 'Results: Checkpoint, attempt 3' }).waitFor();
+    await page.getByTestId('quiz-score').getByText('Not passed').waitFor();
+    await page.getByTestId('attempts-left').getByText('You have no attempts left on this quiz.').waitFor();
+    await expect(page.getByRole('button', { name: 'Try again' }).count()).resolves.toBe(0);
+    await page.getByRole('button', { name: 'Back to the quiz' }).click();
+    await page
+      .locator('.alert', { hasText: 'No attempts left' })
+      .getByText('You have used all 3 attempts')
+      .waitFor();
+    await expect(page.getByRole('button', { name: /^Start/ }).count()).resolves.toBe(0);
+    expect(problems).toEqual([]);
+  });
 });
