@@ -58,7 +58,6 @@ export function AttemptRunner({
   const [announcement, setAnnouncement] = useState('');
   const savers = useRef(new Map<string, Autosaver>());
   const headingRef = useRef<HTMLHeadingElement>(null);
-  const firstRender = useRef(true);
 
   const sync = (remainingSeconds: number | null) => {
     if (remainingSeconds !== null && clock) clock.sync(remainingSeconds, performance.now());
@@ -98,10 +97,16 @@ export function AttemptRunner({
   };
   const flushAll = () => Promise.all([...savers.current.values()].map((s) => s.flush()));
 
-  // Leaving the attempt (another lesson, back to the overview): save what is pending.
+  // Leaving the attempt (another lesson, back to the overview): save what is pending. Closing or
+  // reloading the tab with an answer not yet saved asks first.
   useEffect(() => {
     const all = savers.current;
+    const warn = (event: BeforeUnloadEvent) => {
+      if ([...all.values()].some((s) => s.hasUnsaved)) event.preventDefault();
+    };
+    window.addEventListener('beforeunload', warn);
     return () => {
+      window.removeEventListener('beforeunload', warn);
       for (const saver of all.values()) {
         void saver.flush();
         saver.dispose();
@@ -145,12 +150,9 @@ export function AttemptRunner({
     };
   }, [timeUp, attempt.graceSeconds, onReload]);
 
-  // A new question on screen: focus its heading, so keyboard and screen-reader users start there.
+  // A new question on screen (also the first, after Start or Resume): focus its heading, so
+  // keyboard and screen-reader users start there.
   useEffect(() => {
-    if (firstRender.current) {
-      firstRender.current = false;
-      return;
-    }
     headingRef.current?.focus();
   }, [index]);
 
@@ -158,7 +160,11 @@ export function AttemptRunner({
   const change = (answer: QuizAnswer) => {
     setAnswers((a) => ({ ...a, [question.id]: answer }));
     // With answers shown immediately, a saved answer is final: save only on "Check answer".
-    if (!immediate) saverFor(question.id).change(JSON.stringify(answer));
+    if (immediate) return;
+    const saver = saverFor(question.id);
+    saver.change(JSON.stringify(answer));
+    // A click is a whole answer: save it now; typing waits for a pause.
+    if ('choices' in answer) void saver.flush();
   };
 
   const check = async () => {
