@@ -334,6 +334,17 @@ describe('quiz journey: author, take with a reload, results, instructor views', 
       .getByText('Granted. Tara Taker now has 0 extra attempts (3 in all) and 5 extra minutes.')
       .waitFor();
     expect(problems).toEqual([]);
+
+    // The editor and the results fit a phone.
+    const phone = await (await browser.newProfile(VIEWPORTS.phone)).newPage();
+    await signIn(phone, running.baseUrl, TEACHER, `/author/courses/${seeded.courseId}/quizzes/${quizId}`);
+    await phone.getByRole('heading', { name: 'Quiz: Checkpoint' }).waitFor();
+    await phone.getByRole('button', { name: 'Edit question 1' }).click();
+    await phone.getByRole('heading', { name: 'Edit question 1' }).waitFor();
+    await expectNoHorizontalOverflow(phone);
+    await phone.getByRole('link', { name: 'Attempts and item analysis' }).click();
+    await phone.locator('.quiz-analysis-item').first().waitFor();
+    await expectNoHorizontalOverflow(phone);
   });
 
   it('when the time runs out in the browser, the learner is told and gets the results submitted at the deadline', async () => {

@@ -74,9 +74,10 @@ export function QuizEditorPage() {
 }
 
 function QuizEditor({ courseId, quiz }: { courseId: string; quiz: AuthoringQuiz }) {
-  const lesson = useEditorCourse()
-    .sections.flatMap((s) => s.lessons)
-    .find((l) => l.id === quiz.lessonId);
+  const course = useEditorCourse();
+  const lesson = course.sections.flatMap((s) => s.lessons).find((l) => l.id === quiz.lessonId);
+  // Owners try their quiz where learners take it (their attempts are previews, never counted).
+  const previewUrl = lesson ? `/learn/${course.slug}/${lesson.id}` : `/quizzes/${quiz.id}`;
   return (
     <div className="editor-form quiz-editor">
       <nav aria-label="Quiz breadcrumb" className="breadcrumb">
@@ -95,7 +96,8 @@ function QuizEditor({ courseId, quiz }: { courseId: string; quiz: AuthoringQuiz 
         )}
         {formatCount(quiz.questionCount, 'question', 'questions')},{' '}
         {formatCount(quiz.totalPoints, 'point', 'points')}.{' '}
-        <Link to={`/author/courses/${courseId}/quizzes/${quiz.id}/results`}>Attempts and item analysis</Link>
+        <Link to={`/author/courses/${courseId}/quizzes/${quiz.id}/results`}>Attempts and item analysis</Link>{' '}
+        · <Link to={previewUrl}>Try it as a learner</Link>
       </p>
       {quiz.deletedAt && (
         <Alert tone="warning" title="This quiz is in the trash">
