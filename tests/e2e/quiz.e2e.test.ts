@@ -132,6 +132,7 @@ describe('quiz journey: author, take with a reload, results, instructor views', 
   let teacherContext: BrowserContext;
   let quizLessonId = '';
   let quizId = '';
+  let examId = '';
 
   beforeAll(async () => {
     browser = browsers();
@@ -335,6 +336,15 @@ describe('quiz journey: author, take with a reload, results, instructor views', 
       .waitFor();
     expect(problems).toEqual([]);
 
+    // A course-level final exam, from the Quizzes tab.
+    await page.goto(`${running.baseUrl}/author/courses/${seeded.courseId}/quizzes`);
+    await page.getByLabel('Exam title').fill('Final exam');
+    await page.getByRole('button', { name: 'Create exam' }).click();
+    await page.getByRole('heading', { name: 'Quiz: Final exam' }).waitFor();
+    await page.getByText('A course-level quiz.', { exact: false }).waitFor();
+    await expect(page.getByLabel('Quiz type').inputValue()).resolves.toBe('final_exam');
+    examId = page.url().split('/').pop()!;
+
     // The editor and the results fit a phone.
     const phone = await (await browser.newProfile(VIEWPORTS.phone)).newPage();
     await signIn(phone, running.baseUrl, TEACHER, `/author/courses/${seeded.courseId}/quizzes/${quizId}`);
@@ -420,6 +430,11 @@ describe('quiz journey: author, take with a reload, results, instructor views', 
       .getByText('You have used all 3 attempts')
       .waitFor();
     await expect(page.getByRole('button', { name: /^Start/ }).count()).resolves.toBe(0);
+
+    // The course-level exam has its own page; with no questions yet it cannot be started.
+    await page.goto(`${running.baseUrl}/quizzes/${examId}`);
+    await page.getByRole('heading', { name: 'Final exam', level: 2 }).waitFor();
+    await expect(page.getByRole('button', { name: 'Start the quiz' }).isDisabled()).resolves.toBe(true);
     expect(problems).toEqual([]);
   });
 });
