@@ -246,6 +246,14 @@ export const lessonContentVariants = {
     articleContent: z.string().max(200_000).nullish(),
     videoDurationSeconds: durationSeconds.nullish(),
   }),
+  /**
+   * A quiz lesson carries no content of its own: its quiz (settings, questions, answer key) lives
+   * in the quizzes tables and is authored through contracts/quizzes.ts (POST /courses/:id/quizzes
+   * with this lesson's id). Created here; its type cannot be changed afterwards.
+   */
+  quiz: z.object({
+    contentType: z.literal('quiz'),
+  }),
 } as const;
 
 /** The lesson types authored here (quiz, assignment, code, scorm come with their issues). */
@@ -275,6 +283,7 @@ export const createLessonSchema = z.discriminatedUnion('contentType', [
   lessonContentVariants.video.extend(lessonBase).strict(),
   lessonContentVariants.article.extend(lessonBase).strict(),
   lessonContentVariants.resources.extend(lessonBase).strict(),
+  lessonContentVariants.quiz.extend(lessonBase).strict(),
 ]);
 export type CreateLessonInput = z.input<typeof createLessonSchema>;
 

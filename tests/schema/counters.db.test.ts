@@ -291,6 +291,10 @@ describe('ratings, quiz totals and conversation counters', () => {
   it('quiz totals follow questions, and message counts follow messages', async () => {
     const owner = await createUser('instructor');
     const course = await createCourse(owner);
+    const tf = JSON.stringify([
+      { id: 'true', text: 'True', is_correct: true },
+      { id: 'false', text: 'False', is_correct: false },
+    ]);
     const quiz = await t.db.asUser(owner, async (tx) => {
       const q = await tx
         .insertInto('quizzes')
@@ -300,8 +304,23 @@ describe('ratings, quiz totals and conversation counters', () => {
       await tx
         .insertInto('quizQuestions')
         .values([
-          { quizId: q.id, questionText: 'One?', questionType: 'true_false', points: 2, sortOrder: 0 },
-          { quizId: q.id, questionText: 'Two?', questionType: 'true_false', points: 3, sortOrder: 1 },
+          // A true/false row needs its key (0023_quiz_question_keys.sql).
+          {
+            quizId: q.id,
+            questionText: 'One?',
+            questionType: 'true_false',
+            points: 2,
+            sortOrder: 0,
+            options: tf,
+          },
+          {
+            quizId: q.id,
+            questionText: 'Two?',
+            questionType: 'true_false',
+            points: 3,
+            sortOrder: 1,
+            options: tf,
+          },
         ])
         .execute();
       return q.id;

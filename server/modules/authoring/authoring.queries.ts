@@ -353,7 +353,7 @@ export async function findLesson(tx: Tx, courseId: string, lessonId: string) {
 
 /** The columns a lesson's content lives in (null where its type has none). */
 export interface LessonContentColumns {
-  contentType: AuthoredLessonType;
+  contentType: AuthoredLessonType | 'quiz';
   videoUrl: string | null;
   videoDurationSeconds: number | null;
   articleContent: string | null;

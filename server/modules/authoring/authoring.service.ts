@@ -562,7 +562,16 @@ export async function reorderSections(
 // ---------------------------------------------------------------- lessons
 
 /** The columns of validated content: fields a type does not use are cleared. */
-function contentColumns(content: LessonContent): LessonContentColumns {
+function contentColumns(content: LessonContent | { contentType: 'quiz' }): LessonContentColumns {
+  // A quiz lesson's content is its quiz (quizzes module); the lesson row keeps no content.
+  if (content.contentType === 'quiz')
+    return {
+      contentType: 'quiz',
+      videoUrl: null,
+      videoDurationSeconds: null,
+      articleContent: null,
+      downloadableResources: [],
+    };
   return {
     contentType: content.contentType,
     videoUrl: content.contentType === 'video' ? content.videoUrl : null,

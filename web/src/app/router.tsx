@@ -40,6 +40,10 @@ export const router = createBrowserRouter([
           { path: 'account/sessions', element: <SessionsPage /> },
           ...learningRoutes,
           ...authoringRoutes,
+          {
+            path: 'quizzes/:quizId',
+            lazy: async () => ({ Component: (await import('../features/quizzes/QuizPage.tsx')).QuizPage }),
+          },
         ],
       },
       {

@@ -11,6 +11,7 @@ import { StatusBadge } from './StatusBadge.tsx';
 const TABS: Array<[string, string]> = [
   ['Details', ''],
   ['Curriculum', 'curriculum'],
+  ['Quizzes', 'quizzes'],
   ['Publish', 'publish'],
   ['Access', 'access'],
 ];

@@ -11,6 +11,7 @@ import { Checkbox, SelectField, TextArea, TextField } from '../../components/Fie
 import { Card, useDocumentTitle } from '../../components/Page.tsx';
 import { describeError, isApiError } from '../../lib/api.ts';
 import { sentence, useFieldErrors, zodFieldErrors } from '../../lib/forms.ts';
+import { useCreateQuiz } from '../quizzes/quizzes.api.ts';
 import { useCurriculumMutations, useUpdateLesson } from './authoring.api.ts';
 import { useEditorCourse } from './CourseEditorLayout.tsx';
 import {
@@ -84,7 +85,10 @@ function LessonForm({
   const save = isNew ? createLesson : updateLesson;
   const navigate = useNavigate();
   const curriculum = `/author/courses/${courseId}/curriculum`;
-  const authored = isAuthoredType(form.contentType);
+  // A new lesson may become any type authored here, or a quiz (whose questions have their own editor).
+  const authored = isNew || isAuthoredType(form.contentType);
+  const isQuiz = form.contentType === 'quiz';
+  const createQuiz = useCreateQuiz(courseId);
   const isDirty = JSON.stringify(form) !== JSON.stringify(baseline);
 
   const set = <K extends keyof LessonFormState>(key: K, value: LessonFormState[K]) => {
@@ -122,10 +126,16 @@ function LessonForm({
       createLesson.mutate(
         { sectionId: section.id, body: parsed.data },
         {
-          onSuccess: () => {
+          onSuccess: (created) => {
             setBaseline(form);
-            // Back to the curriculum, where the new lesson now is.
-            void navigate(curriculum, { replace: true });
+            // A quiz lesson goes on to its quiz (created now); the others back to the curriculum.
+            if (created.contentType === 'quiz') {
+              const quizPage = `/author/courses/${courseId}/quizzes/for-lesson/${created.id}`;
+              createQuiz.mutate(
+                { title: created.title, lessonId: created.id },
+                { onSettled: () => void navigate(quizPage, { replace: true }) },
+              );
+            } else void navigate(curriculum, { replace: true });
           },
           onError: handleServerError,
         },
@@ -182,7 +192,7 @@ function LessonForm({
                 : 'This lesson’s content is edited in its own editor; here you change its title, description and preview.'
             }
           >
-            {(authored ? AUTHORED_TYPES : [form.contentType]).map((type) => (
+            {(authored ? [...AUTHORED_TYPES, ...(isNew ? ['quiz'] : [])] : [form.contentType]).map((type) => (
               <option key={type} value={type}>
                 {LESSON_TYPE_LABELS[type] ?? type}
               </option>
@@ -272,7 +282,23 @@ function LessonForm({
         </Card>
       )}
 
-      {authored && (
+      {isQuiz && (
+        <Card>
+          <h3>Quiz</h3>
+          {isNew ? (
+            <p>After you add the lesson, its quiz opens: settings, questions and answers.</p>
+          ) : (
+            <ButtonLink
+              to={`/author/courses/${courseId}/quizzes/for-lesson/${lesson.id}`}
+              variant="secondary"
+            >
+              Edit the quiz
+            </ButtonLink>
+          )}
+        </Card>
+      )}
+
+      {authored && !isQuiz && (
         <ResourcesEditor
           courseId={courseId}
           lessonId={lessonId}
@@ -284,7 +310,7 @@ function LessonForm({
       )}
 
       <div className="sticky-actions">
-        <Button type="submit" busy={save.isPending} disabled={!isNew && !isDirty}>
+        <Button type="submit" busy={save.isPending || createQuiz.isPending} disabled={!isNew && !isDirty}>
           {isNew ? 'Add lesson' : 'Save lesson'}
         </Button>
         <ButtonLink to={curriculum} variant="secondary">

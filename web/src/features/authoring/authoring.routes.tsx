@@ -5,6 +5,7 @@ import type { RouteObject } from 'react-router';
  * separate bundle that learners and visitors never download.
  */
 const pages = () => import('./authoring.pages.ts');
+const quizPages = () => import('../quizzes/quizzes.pages.ts');
 
 export const authoringRoutes: RouteObject[] = [
   {
@@ -21,6 +22,16 @@ export const authoringRoutes: RouteObject[] = [
           { path: 'lessons/:lessonId', lazy: async () => ({ Component: (await pages()).LessonEditorPage }) },
           { path: 'publish', lazy: async () => ({ Component: (await pages()).PublishPage }) },
           { path: 'access', lazy: async () => ({ Component: (await pages()).AccessPage }) },
+          { path: 'quizzes', lazy: async () => ({ Component: (await quizPages()).QuizzesTab }) },
+          {
+            path: 'quizzes/for-lesson/:lessonId',
+            lazy: async () => ({ Component: (await quizPages()).LessonQuizPage }),
+          },
+          { path: 'quizzes/:quizId', lazy: async () => ({ Component: (await quizPages()).QuizEditorPage }) },
+          {
+            path: 'quizzes/:quizId/results',
+            lazy: async () => ({ Component: (await quizPages()).QuizResultsPage }),
+          },
         ],
       },
     ],

@@ -77,7 +77,7 @@ describe('lesson form', () => {
       ],
     };
     const body = toCreateLessonBody(form);
-    expect(body.downloadableResources).toEqual([
+    expect('downloadableResources' in body && body.downloadableResources).toEqual([
       { name: 'Cheat sheet', url: 'https://files.example/c.pdf', size: 1536, type: 'application/pdf' },
     ]);
     expect(createLessonSchema.safeParse(body).success).toBe(true);
@@ -92,6 +92,12 @@ describe('lesson form', () => {
       'resources.0.url': 'Bad URL.',
       resources: 'A file needs a change (see below).',
     });
+  });
+
+  it('creates a quiz lesson with only the common fields (its quiz is authored in the quiz editor)', () => {
+    const body = toCreateLessonBody({ ...emptyLessonForm(), contentType: 'quiz', title: ' Check ' });
+    expect(body).toEqual({ title: 'Check', description: null, isPreview: false, contentType: 'quiz' });
+    expect(createLessonSchema.safeParse(body).success).toBe(true);
   });
 
   it('formats sizes', () => {

@@ -115,6 +115,14 @@ export function toCreateLessonBody(form: LessonFormState): CreateLessonInput {
   };
   const duration = durationOf(form.minutes, form.seconds);
   switch (form.contentType) {
+    case 'quiz':
+      // A quiz lesson has no content here: its quiz is authored in the quiz editor.
+      return {
+        title: base.title,
+        description: base.description,
+        isPreview: base.isPreview,
+        contentType: 'quiz',
+      };
     case 'video':
       return {
         ...base,

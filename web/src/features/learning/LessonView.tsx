@@ -15,6 +15,7 @@ import {
   putProgressOnLeave,
   reportResourceDownload,
 } from './learning.api.ts';
+import { QuizLesson } from '../quizzes/QuizLesson.tsx';
 import { NotesPanel } from './NotesPanel.tsx';
 import { ProgressReporter } from './progress-reporter.ts';
 import { withoutRepeatedTitle } from './article.ts';
@@ -149,6 +150,8 @@ function LoadedLesson({
   const [marking, setMarking] = useState(false);
   const completed = progress?.status === 'completed';
   const isVideo = content.contentType === 'video' && content.videoUrl !== null;
+  // A quiz lesson completes by passing its quiz (the server decides), never by "Mark as done".
+  const isQuiz = content.contentType === 'quiz';
   // A video of known length completes by being watched (90 %); anything else is marked done.
   const completesByWatching = isVideo && (content.durationSeconds ?? 0) > 0;
 
@@ -216,7 +219,8 @@ function LoadedLesson({
           dangerouslySetInnerHTML={{ __html: withoutRepeatedTitle(content.articleHtml, content.title) }}
         />
       )}
-      {!isVideo && !content.articleHtml && content.resources.length === 0 && (
+      {isQuiz && <QuizLesson lessonId={content.id} courseId={courseId} />}
+      {!isVideo && !isQuiz && !content.articleHtml && content.resources.length === 0 && (
         <p className="muted">
           This {content.contentType} lesson has no content to show here yet. Mark it as done when you have
           finished it.
@@ -225,7 +229,7 @@ function LoadedLesson({
       {content.resources.length > 0 && (
         <Resources lessonId={content.id} resources={content.resources} canReport={canReport} />
       )}
-      {!completesByWatching && (
+      {!completesByWatching && !isQuiz && (
         <div className="lp-lesson-done">
           {completed ? (
             next && (
