@@ -403,6 +403,8 @@ export const authoringLessonSchema = z
         type: z.string().optional(),
       }),
     ),
+    /** A quiz lesson's live questions (0 before its quiz has any); null for other lesson types. */
+    quizQuestionCount: z.number().int().nullable(),
     updatedAt: isoTimestamp,
   })
   .meta({ id: 'AuthoringLesson' });

@@ -299,6 +299,8 @@ export async function listLessonsWithContent(tx: Tx, courseId: string, sectionId
       ),
       (join) => join.onRef('lc.id', '=', 'l.id'),
     )
+    // A quiz lesson's quiz (quizzes module): the publish checklist wants it to have questions.
+    .leftJoin('quizzes as q', (join) => join.onRef('q.lessonId', '=', 'l.id').on('q.deletedAt', 'is', null))
     .where('l.courseId', '=', courseId)
     .where('l.deletedAt', 'is', null)
     .where('s.deletedAt', 'is', null)
@@ -316,6 +318,9 @@ export async function listLessonsWithContent(tx: Tx, courseId: string, sectionId
       'lc.videoUrl',
       'lc.articleContent',
       'lc.downloadableResources',
+      sql<number | null>`case when l.content_type = 'quiz' then coalesce(q.question_count, 0) end`.as(
+        'quizQuestionCount',
+      ),
     ])
     .orderBy('l.sortOrder')
     .orderBy('l.id');

@@ -142,6 +142,7 @@ function lessonDto(row: LessonRow, courseId: string): AuthoringLesson {
     videoDurationSeconds: row.videoDurationSeconds,
     articleContent: row.articleContent,
     downloadableResources: resources as AuthoringLesson['downloadableResources'],
+    quizQuestionCount: row.quizQuestionCount,
     updatedAt: iso(row.updatedAt),
   };
 }

@@ -9,6 +9,7 @@ const video = {
   videoDurationSeconds: 60,
   articleContent: null,
   downloadableResources: [],
+  quizQuestionCount: null,
 };
 
 const ready: ChecklistInput = {
@@ -51,16 +52,26 @@ describe('buildChecklist', () => {
             { ...video, title: 'No video', videoUrl: null },
             { ...video, title: 'Empty article', contentType: 'article', articleContent: '  ' },
             { ...video, title: 'No files', contentType: 'resources', downloadableResources: [] },
+            { ...video, title: 'Quiz', contentType: 'quiz', videoUrl: null, quizQuestionCount: 2 },
             // Authored by another issue: not judged here.
-            { ...video, title: 'Quiz', contentType: 'quiz', videoUrl: null },
+            { ...video, title: 'Code', contentType: 'code', videoUrl: null },
           ],
         },
       ],
     });
     expect(items.lessons_have_content).toMatchObject({ done: false, required: true });
     expect(items.lessons_have_content!.hint).toBe(
-      'Add the video, article or files of "No video", "Empty article", "No files".',
+      'Add the video, article, files or quiz questions of "No video", "Empty article", "No files".',
     );
+  });
+
+  it('blocks a quiz lesson whose quiz has no questions yet', () => {
+    const quiz = { ...video, title: 'Check yourself', contentType: 'quiz', videoUrl: null };
+    const withQuiz = (quizQuestionCount: number) =>
+      byKey({ ...ready, sections: [{ title: 'One', lessons: [video, { ...quiz, quizQuestionCount }] }] });
+    expect(withQuiz(0).lessons_have_content).toMatchObject({ done: false, required: true });
+    expect(withQuiz(0).lessons_have_content!.hint).toContain('"Check yourself"');
+    expect(withQuiz(3).lessons_have_content!.done).toBe(true);
   });
 
   it('checks the price against the access type', () => {

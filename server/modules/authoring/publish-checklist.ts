@@ -26,6 +26,8 @@ export interface ChecklistInput {
       videoDurationSeconds: number | null;
       articleContent: string | null;
       downloadableResources: unknown;
+      /** Live questions of a quiz lesson's quiz; null for other types. */
+      quizQuestionCount: number | null;
     }>;
   }>;
 }
@@ -39,8 +41,9 @@ const storedContentSchema = z.discriminatedUnion('contentType', [
   lessonContentVariants.resources,
 ]);
 
-/** Types authored by later issues (quiz, code…) bring their own content checks; here they pass. */
+/** A quiz lesson needs a question; types authored by later issues (code…) pass here. */
 function hasContent(lesson: Lesson): boolean {
+  if (lesson.contentType === 'quiz') return (lesson.quizQuestionCount ?? 0) > 0;
   if (!['video', 'article', 'resources'].includes(lesson.contentType)) return true;
   const stored = {
     contentType: lesson.contentType,
@@ -106,7 +109,7 @@ export function buildChecklist(course: ChecklistInput): PublishChecklist {
       'lessons_have_content',
       'Every lesson has its content',
       withoutContent.length === 0,
-      `Add the video, article or files of ${names(withoutContent)}.`,
+      `Add the video, article, files or quiz questions of ${names(withoutContent)}.`,
       true,
     ),
     item(

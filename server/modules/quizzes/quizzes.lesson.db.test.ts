@@ -56,6 +56,16 @@ describe('quiz lessons through the authoring API', () => {
       downloadableResources: [],
     });
 
+    // Until its quiz has a question, the publish checklist names the lesson.
+    const lessonsHaveContent = async () =>
+      (await call('GET', `/api/courses/${course.id}/checklist`, owner))
+        .json()
+        .items.find((i: { key: string }) => i.key === 'lessons_have_content');
+    expect(await lessonsHaveContent()).toMatchObject({
+      done: false,
+      hint: expect.stringContaining('Check yourself'),
+    });
+
     const quiz = await call('POST', `/api/courses/${course.id}/quizzes`, owner, {
       title: lesson.title,
       lessonId: lesson.id,
@@ -67,6 +77,7 @@ describe('quiz lessons through the authoring API', () => {
       correctAnswer: true,
     });
     expect(question.statusCode, question.body).toBe(201);
+    expect(await lessonsHaveContent()).toMatchObject({ done: true });
 
     expect((await call('POST', `/api/courses/${course.id}/enrollment`, learner)).statusCode).toBe(200);
     const overview = await call('GET', `/api/lessons/${lesson.id}/quiz`, learner);
@@ -79,7 +90,9 @@ describe('quiz lessons through the authoring API', () => {
     // The course outline shows the lesson as a quiz.
     const authoring = await call('GET', `/api/authoring/courses/${course.id}`, owner);
     const lessons = authoring.json().sections.flatMap((s: { lessons: unknown[] }) => s.lessons);
-    expect(lessons).toContainEqual(expect.objectContaining({ id: lesson.id, contentType: 'quiz' }));
+    expect(lessons).toContainEqual(
+      expect.objectContaining({ id: lesson.id, contentType: 'quiz', quizQuestionCount: 1 }),
+    );
   });
 
   it('refuses content fields on a quiz lesson and turning it into another type', async () => {

@@ -518,6 +518,13 @@ function SortableLesson({
         <span className="visually-hidden">, position {position}</span>
       </span>
       {lesson.isPreview && <span className="badge badge-preview">Free preview</span>}
+      {lesson.quizQuestionCount !== null && (
+        <span className="lesson-duration">
+          {lesson.quizQuestionCount === 0
+            ? 'No questions yet'
+            : `${lesson.quizQuestionCount} question${lesson.quizQuestionCount === 1 ? '' : 's'}`}
+        </span>
+      )}
       {lesson.videoDurationSeconds !== null && (
         <span className="lesson-duration">
           <span aria-hidden="true">{formatSeconds(lesson.videoDurationSeconds)}</span>

@@ -29,6 +29,7 @@ const video: AuthoringLesson = {
   downloadableResources: [
     { name: 'Slides', url: 'https://files.example/slides.pdf', size: 2048, type: 'application/pdf' },
   ],
+  quizQuestionCount: null,
   updatedAt: '2026-11-25T10:00:00.000Z',
 };
 
