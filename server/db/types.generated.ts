@@ -65,6 +65,14 @@ export interface PrivateEmailTokens {
   usedAt: Timestamp | null;
 }
 
+export interface PrivateJobOutbox {
+  id: Generated<string>;
+  name: string;
+  data: Generated<Json>;
+  options: Generated<Json>;
+  createdAt: Generated<Timestamp>;
+}
+
 export interface PrivateQuizAttemptAnswers {
   attemptId: string;
   questionId: string;
@@ -207,6 +215,10 @@ export interface CodeChallenges {
   createdBy: string | null;
   updatedBy: string | null;
   deletedAt: Timestamp | null;
+  status: Generated<('draft' | 'checking' | 'published' | 'check_failed')>;
+  publishedAt: Timestamp | null;
+  contentVersion: Generated<number>;
+  publishCheck: Json | null;
 }
 
 export interface CodeSubmissions {
@@ -216,7 +228,7 @@ export interface CodeSubmissions {
   language: 'python' | 'javascript' | 'java';
   code: string;
   submittedAt: Generated<Timestamp>;
-  status: Generated<('pending' | 'running' | 'accepted' | 'wrong_answer' | 'time_limit' | 'memory_limit' | 'runtime_error' | 'compile_error' | 'internal_error')>;
+  status: Generated<('pending' | 'running' | 'accepted' | 'wrong_answer' | 'time_limit' | 'memory_limit' | 'runtime_error' | 'compile_error' | 'internal_error' | 'judge_unavailable')>;
   testResults: Json | null;
   executionTimeMs: number | null;
   memoryUsedMb: number | null;
@@ -227,6 +239,8 @@ export interface CodeSubmissions {
   updatedAt: Generated<Timestamp>;
   createdBy: string | null;
   updatedBy: string | null;
+  judgeMessage: string | null;
+  judgedAt: Timestamp | null;
 }
 
 export interface CourseFiles {
@@ -636,6 +650,7 @@ export interface DB {
   'private.auth_sessions': PrivateAuthSessions;
   'private.course_access_grants': PrivateCourseAccessGrants;
   'private.email_tokens': PrivateEmailTokens;
+  'private.job_outbox': PrivateJobOutbox;
   'private.quiz_attempt_answers': PrivateQuizAttemptAnswers;
   'private.quiz_extra_grants': PrivateQuizExtraGrants;
   'private.quiz_settings': PrivateQuizSettings;
