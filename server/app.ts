@@ -25,6 +25,7 @@ import type { Db } from './db/session.ts';
 import { accountsRoutes } from './modules/accounts/accounts.routes.ts';
 import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
 import { certificatesRoutes } from './modules/certificates/certificates.routes.ts';
+import { challengesRoutes } from './modules/challenges/challenges.routes.ts';
 import { findCertificatePageMeta } from './modules/certificates/certificates.service.ts';
 import { authoringRoutes } from './modules/authoring/authoring.routes.ts';
 import { coursesRoutes } from './modules/courses/courses.routes.ts';
@@ -90,6 +91,7 @@ const modules: Array<{ prefix: string; routes: FastifyPluginAsyncZod | FastifyPl
   { prefix: '/api', routes: learningRoutes },
   { prefix: '/api', routes: quizzesRoutes },
   { prefix: '/api', routes: certificatesRoutes },
+  { prefix: '/api', routes: challengesRoutes },
 ];
 
 export interface AppDeps {

@@ -62,7 +62,7 @@ ALTER TABLE public.code_challenges
   -- The last publish check: per language a verdict and per-test pass/fail (owner/admin only:
   -- compiler messages may quote the solution).
   ADD COLUMN publish_check jsonb CHECK (publish_check IS NULL OR jsonb_typeof(publish_check) = 'object');
-CREATE INDEX idx_challenges_lesson ON public.code_challenges (lesson_id) WHERE lesson_id IS NOT NULL;
+CREATE UNIQUE INDEX idx_challenges_lesson ON public.code_challenges (lesson_id) WHERE lesson_id IS NOT NULL AND deleted_at IS NULL;
 
 GRANT SELECT (status, published_at, content_version) ON public.code_challenges TO authenticated;
 

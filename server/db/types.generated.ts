@@ -73,6 +73,16 @@ export interface PrivateJobOutbox {
   createdAt: Generated<Timestamp>;
 }
 
+export interface PrivateJudgeWorkers {
+  workerId: string;
+  hostname: string;
+  state: 'starting' | 'ready' | 'refusing';
+  slots: number;
+  sandbox: Json;
+  canaries: Json;
+  updatedAt: Generated<Timestamp>;
+}
+
 export interface PrivateQuizAttemptAnswers {
   attemptId: string;
   questionId: string;
@@ -651,6 +661,7 @@ export interface DB {
   'private.course_access_grants': PrivateCourseAccessGrants;
   'private.email_tokens': PrivateEmailTokens;
   'private.job_outbox': PrivateJobOutbox;
+  'private.judge_workers': PrivateJudgeWorkers;
   'private.quiz_attempt_answers': PrivateQuizAttemptAnswers;
   'private.quiz_extra_grants': PrivateQuizExtraGrants;
   'private.quiz_settings': PrivateQuizSettings;
