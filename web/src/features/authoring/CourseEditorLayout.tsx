@@ -13,6 +13,7 @@ const TABS: Array<[string, string]> = [
   ['Curriculum', 'curriculum'],
   ['Publish', 'publish'],
   ['Access', 'access'],
+  ['Challenges', 'challenges'],
 ];
 
 /** The tab segment of an editor path: '' (details), 'curriculum', 'publish', 'lessons'… */
