@@ -29,7 +29,12 @@ export default function CodeEditor({
 }) {
   const extensions = useMemo(
     // The editable surface carries the label (the wrapper div is not what screen readers focus).
-    () => [EXTENSIONS[language](), EditorView.contentAttributes.of({ 'aria-label': label })],
+    () => [
+      EXTENSIONS[language](),
+      EditorView.contentAttributes.of({ 'aria-label': label }),
+      // Long lines wrap: a phone never scrolls sideways.
+      EditorView.lineWrapping,
+    ],
     [language, label],
   );
   return (
