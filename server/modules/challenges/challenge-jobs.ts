@@ -7,6 +7,8 @@ export const QUEUES = {
   submission: 'judge-submission',
   run: 'challenge-run',
   publishCheck: 'challenge-publish-check',
+  /** Any code to judge against given tests (quiz code questions); see CodeJudgeRequest. */
+  code: 'judge-code',
 } as const;
 
 /** Retries of a submission's judge job before it is marked internal_error. */
@@ -28,6 +30,34 @@ export interface RunJobOutput {
   verdict: string | null;
   passedTests: number | null;
   totalTests: number | null;
+  results: ReturnType<typeof learnerTestResults>;
+  message: string | null;
+}
+
+/**
+ * Judging any code against tests on the judge worker — for other modules (quiz code questions).
+ * Send it with `jobs.send(QUEUES.code, request)`, or from a system transaction with
+ * `enqueueInTransaction(tx, QUEUES.code, request)`. The job's output is a CodeJudgeOutcome; with
+ * `reply`, the worker also sends `{ ...reply.data, outcome }` to the `reply.queue` queue (once per
+ * request job: the reply's id is derived from the request's), where the caller's own handler
+ * stores the grade. Hidden tests' data never appears in the outcome.
+ */
+export interface CodeJudgeRequest {
+  language: Language;
+  code: string;
+  tests: JudgeTest[];
+  timeLimitMs: number;
+  memoryLimitMb: number;
+  reply?: { queue: string; data: Record<string, unknown> };
+}
+
+export interface CodeJudgeOutcome {
+  /** A verdict, or `judge_unavailable` (see `message` for the reason and fix). */
+  status: string;
+  passedTests: number;
+  totalTests: number;
+  executionTimeMs: number | null;
+  memoryUsedMb: number | null;
   results: ReturnType<typeof learnerTestResults>;
   message: string | null;
 }

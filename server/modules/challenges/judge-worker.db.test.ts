@@ -6,6 +6,7 @@ import type { SessionUser } from '../../db/session.ts';
 import { createJobs, type Jobs } from '../../platform/jobs/jobs.ts';
 import { buildCourse, makeUser } from '../courses/courses.fixtures.ts';
 import { createJudge } from '../judge/judge.ts';
+import { QUEUES, type CodeJudgeOutcome, type CodeJudgeRequest } from './challenge-jobs.ts';
 import { startJudgeWorker } from './judge-worker.ts';
 
 // A worker whose start-up canaries did not all come back blocked refuses to judge: submissions get
@@ -130,5 +131,40 @@ describe('judge worker start-up checks', () => {
       return s.status === 'accepted' ? s : undefined;
     });
     expect(judged.judgeMessage).toBeNull();
+  });
+
+  it('judges any code for another module and replies to its queue (quiz code questions)', async () => {
+    const jobs = running[running.length - 1]!;
+    const replies: Array<{ answerId: string; outcome: CodeJudgeOutcome }> = [];
+    await jobs.work<{ answerId: string; outcome: CodeJudgeOutcome }>('test-quiz-code-graded', async (job) => {
+      replies.push(job.data);
+    });
+    const request: CodeJudgeRequest = {
+      language: 'python',
+      code: 'print(int(input()) * 2)',
+      tests: [
+        { input: '2', expected: '4', hidden: false },
+        { input: 'SECRET-21', expected: '42', hidden: true },
+      ],
+      timeLimitMs: 2000,
+      memoryLimitMb: 64,
+      reply: { queue: 'test-quiz-code-graded', data: { answerId: 'answer-1' } },
+    };
+    const id = await jobs.send(QUEUES.code, request);
+    await waitFor(async () => (replies.length > 0 ? true : undefined));
+    expect(replies).toEqual([
+      {
+        answerId: 'answer-1',
+        outcome: expect.objectContaining({ status: 'runtime_error', passedTests: 1, totalTests: 2 }),
+      },
+    ]);
+    expect(replies[0]!.outcome.results[1]).toEqual({
+      index: 1,
+      hidden: true,
+      passed: false,
+      executionTimeMs: expect.any(Number),
+    });
+    expect(JSON.stringify(replies)).not.toContain('SECRET-21');
+    expect((await jobs.getJob(QUEUES.code, id!))?.state).toBe('completed');
   });
 });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Language } from '../../../contracts/challenges.ts';
@@ -25,7 +25,13 @@ import {
   upsertWorkerHealthAsSystem,
   type PerLanguage,
 } from './challenges.queries.ts';
-import { QUEUES, type RunJobData, type RunJobOutput } from './challenge-jobs.ts';
+import {
+  QUEUES,
+  type CodeJudgeOutcome,
+  type CodeJudgeRequest,
+  type RunJobData,
+  type RunJobOutput,
+} from './challenge-jobs.ts';
 import { learnerTestResults, toJudgeTests, unavailableMessage } from './results.ts';
 
 export interface JudgeWorkerOptions {
@@ -134,6 +140,7 @@ export async function startJudgeWorker(options: JudgeWorkerOptions): Promise<Jud
   });
   await jobs.defineQueue(QUEUES.run, { retryLimit: 0, expireInSeconds: 120 });
   await jobs.defineQueue(QUEUES.publishCheck, { retryLimit: 2, retryDelay: 5 });
+  await jobs.defineQueue(QUEUES.code, { retryLimit: 2, retryDelay: 2 });
 
   await jobs.work<{ submissionId: string }>(
     QUEUES.submission,
@@ -162,7 +169,71 @@ export async function startJudgeWorker(options: JudgeWorkerOptions): Promise<Jud
     log.info({ job: job.id, challenge: job.data.challengeId }, 'judge worker: publish check done');
   });
 
+  await jobs.work<CodeJudgeRequest, CodeJudgeOutcome>(
+    QUEUES.code,
+    async (job) => {
+      const outcome = await judgeAnyCode(judge, await ready, job.data);
+      if (job.data.reply) {
+        // The reply's id follows from the request's: a retried request job replies once.
+        await jobs.send(
+          job.data.reply.queue,
+          { ...job.data.reply.data, outcome },
+          { id: derivedUuid(job.id, 'reply') },
+        );
+      }
+      return outcome;
+    },
+    { concurrency: config.slots },
+  );
+
   return { ready };
+}
+
+/** A uuid determined by `id` and `salt` (a job derived from another, idempotently). */
+function derivedUuid(id: string, salt: string): string {
+  const h = createHash('sha256').update(`${id}:${salt}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** Judges code against the request's tests; nothing is stored here (the caller stores the outcome). */
+async function judgeAnyCode(
+  judge: Judge,
+  readiness: Readiness,
+  request: CodeJudgeRequest,
+): Promise<CodeJudgeOutcome> {
+  const unavailable = (message: string): CodeJudgeOutcome => ({
+    status: 'judge_unavailable',
+    passedTests: 0,
+    totalTests: request.tests.length,
+    executionTimeMs: null,
+    memoryUsedMb: null,
+    results: [],
+    message,
+  });
+  if (readiness.state !== 'ready')
+    return unavailable(readiness.reason ?? unavailableMessage('the judge refuses to run'));
+  try {
+    const result = await judge.judge({
+      language: request.language,
+      source: request.code,
+      tests: request.tests,
+      timeLimitMs: request.timeLimitMs,
+      memoryLimitMb: request.memoryLimitMb,
+    });
+    return {
+      status: result.verdict,
+      passedTests: result.passedTests,
+      totalTests: result.totalTests,
+      executionTimeMs: Math.round(result.executionTimeMs),
+      memoryUsedMb: Math.round(result.memoryUsedMb),
+      results: learnerTestResults(result, request.tests),
+      message: result.compileOutput?.slice(0, 8000) ?? null,
+    };
+  } catch (error) {
+    if (error instanceof SandboxUnavailableError)
+      return unavailable(unavailableMessage(error.reason, error.fix));
+    throw error;
+  }
 }
 
 /** Judges one submission and stores the verdict for that submission only. Idempotent. */
