@@ -95,9 +95,11 @@ const RELAY_BATCH = 100;
  * snake_case columns.
  */
 export function pgBossAdapter(handle: DatabaseHandle): PgBoss.Db {
-  const raw = handle.kysely.withoutPlugins();
+  // Resolved on first use: an app that never runs a job never touches its database for it.
+  let raw: ReturnType<DatabaseHandle['kysely']['withoutPlugins']> | undefined;
   return {
     async executeSql(text: string, values?: unknown[]) {
+      raw ??= handle.kysely.withoutPlugins();
       if (!values || values.length === 0) {
         const results = await handle.simpleQuery(text);
         return { rows: results.flat() };
