@@ -99,7 +99,11 @@ async function seed(running: RunningApp, jobs: Jobs) {
     memoryLimitMb: 128,
     points: 50,
   });
-  await publishChallenge(author, { jobs, nudge: () => void jobs.relayOutbox() }, challenge.id);
+  await publishChallenge(
+    author,
+    { jobs, nudge: () => void jobs.relayOutbox(), allowRun: () => true },
+    challenge.id,
+  );
   for (let i = 0; i < 300; i++) {
     const { status } = await db.asSystem((tx) =>
       tx

@@ -30,6 +30,7 @@ import {
   startRun,
   submitCode,
   unpublishChallenge,
+  createRunLimiter,
   type JudgeQueue,
 } from './challenges.service.ts';
 
@@ -56,6 +57,7 @@ function judgeQueue(app: FastifyInstance): JudgeQueue {
   return {
     jobs: app.jobs,
     nudge: () => app.background.run('relay job outbox', () => app.jobs.relayOutbox()),
+    allowRun: createRunLimiter(),
   };
 }
 

@@ -53,6 +53,30 @@ export interface JudgeQueue {
   jobs: Jobs;
   /** Called after a commit that enqueued through the outbox. */
   nudge(): void;
+  /** Whether the user may start another run now (a per-process rate limit; runs cost sandbox time). */
+  allowRun(userId: string): boolean;
+}
+
+/** Runs per user and minute that one API process accepts. */
+export const RUNS_PER_MINUTE = 20;
+
+/** A sliding one-minute window of run starts per user (in memory, per process). */
+export function createRunLimiter(limit = RUNS_PER_MINUTE, now = () => Date.now()) {
+  const starts = new Map<string, number[]>();
+  return (userId: string): boolean => {
+    const t = now();
+    const recent = (starts.get(userId) ?? []).filter((at) => t - at < 60_000);
+    if (recent.length >= limit) {
+      starts.set(userId, recent);
+      return false;
+    }
+    recent.push(t);
+    starts.set(userId, recent);
+    // Forget users idle for a minute, so the map does not grow with every learner ever seen.
+    if (starts.size > 10_000)
+      for (const [id, at] of starts) if (t - (at.at(-1) ?? 0) >= 60_000) starts.delete(id);
+    return true;
+  };
 }
 
 /** At most this many submissions per learner and challenge wait for the judge at once. */
@@ -316,6 +340,11 @@ export async function startRun(
   input: CodeInput,
 ): Promise<{ runId: string }> {
   const user = requireUser(caller);
+  if (!queue.allowRun(user.id))
+    throw new AppError(
+      'rate_limited',
+      `At most ${RUNS_PER_MINUTE} runs a minute; wait a moment and run again.`,
+    );
   const data: RunJobData = await caller.db.run(async (tx) => {
     const challenge = await findChallenge(tx, challengeId);
     if (!challenge || challenge.deletedAt) throw challengeNotFound();
