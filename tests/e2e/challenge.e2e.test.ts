@@ -241,4 +241,39 @@ describe('code challenge journey: run, submit wrong, submit right', () => {
     await expectNoHorizontalOverflow(page);
     await screenshot(page, 'challenge-phone');
   });
+
+  it('the instructor finds the challenge from the course editor, sees its publish check, and an admin sees the judge healthy', async () => {
+    const page = await (await browser.newProfile(VIEWPORTS.desktop)).newPage();
+    const problems = watchForProblems(page, () => false);
+    await page.goto(
+      `${running.baseUrl}/sign-in?next=${encodeURIComponent(`/author/courses/${seeded.courseId}`)}`,
+    );
+    await page.getByLabel('Email address').fill('cora@teachers.example');
+    await page.getByLabel('Password', { exact: true }).fill('cora-teaches-code');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page
+      .getByRole('navigation', { name: 'Course editor' })
+      .getByRole('link', { name: 'Challenges' })
+      .click();
+    await page.getByRole('heading', { level: 1, name: 'Code challenges' }).waitFor();
+    await page.getByRole('link', { name: 'Sum it up' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Sum it up' }).waitFor();
+    const publication = page.getByRole('region', { name: 'Publication' });
+    await expect(publication.textContent()).resolves.toContain('Published');
+    await expect(publication.textContent()).resolves.toContain('Python: Accepted (2/2 tests)');
+    await expect(page.getByLabel('Test 2: input').inputValue()).resolves.toBe(HIDDEN_INPUT);
+    await page.getByRole('textbox', { name: 'Python solution' }).waitFor();
+    await screenshot(page, 'challenge-authoring');
+    expect(problems).toEqual([]);
+
+    const admin = await (await browser.newProfile(VIEWPORTS.desktop)).newPage();
+    await admin.goto(`${running.baseUrl}/sign-in?next=${encodeURIComponent('/admin/judge')}`);
+    await admin.getByLabel('Email address').fill('admin@usefulwriter.example');
+    await admin.getByLabel('Password', { exact: true }).fill('demo-admin-password');
+    await admin.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await admin.getByRole('heading', { level: 1, name: 'Code judge' }).waitFor();
+    await admin.getByText('Judging', { exact: true }).waitFor();
+    await admin.getByText('All blocked.', { exact: true }).waitFor();
+    await screenshot(admin, 'admin-judge');
+  });
 });
