@@ -130,4 +130,26 @@ describe('jobs platform (pg-boss on this engine)', () => {
       ).rejects.toThrow(/permission denied/);
     }
   });
+
+  it('a job sent in this process wakes its idle workers instead of waiting for the next poll', async () => {
+    // A separate platform polling only every 60 s: without the wake-up the job would wait that long.
+    const slow = createJobs({
+      db: t.db,
+      logger: pino({ level: 'silent' }),
+      pollingIntervalSeconds: 60,
+      relay: false,
+    });
+    try {
+      const ran: string[] = [];
+      await slow.work<{ v: string }>('test-wake', async (job) => {
+        ran.push(job.data.v);
+      });
+      await new Promise((resolve) => setTimeout(resolve, 500)); // the worker's first (empty) fetch is over
+      await slow.send('test-wake', { v: 'now' });
+      await eventually(() => (ran.length > 0 ? true : undefined), 20_000);
+      expect(ran).toEqual(['now']);
+    } finally {
+      await slow.stop();
+    }
+  });
 });

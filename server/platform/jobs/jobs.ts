@@ -72,7 +72,11 @@ export interface JobState<T> {
 export interface JobsOptions {
   db: Db;
   logger: FastifyBaseLogger;
-  /** How often idle workers and the outbox relay look for work (seconds, ≥ 0.5). Default 1. */
+  /**
+   * How often idle workers and the outbox relay look for work (seconds, ≥ 0.5). Default 2. A job
+   * sent or relayed by this process wakes its own idle workers at once, so the interval matters
+   * only for work arriving from other processes.
+   */
   pollingIntervalSeconds?: number;
   /** Whether this process relays the outbox (worker processes do). Default true. */
   relay?: boolean;
@@ -136,7 +140,7 @@ interface OutboxRow {
 }
 
 /** Creates the jobs platform over `db`. Nothing touches the database before `start()`. */
-export function createJobs({ db, logger, pollingIntervalSeconds = 1, relay = true }: JobsOptions): Jobs {
+export function createJobs({ db, logger, pollingIntervalSeconds = 2, relay = true }: JobsOptions): Jobs {
   const boss = new PgBoss({
     db: pgBossAdapter(db.handle),
     schema: SCHEMA,
@@ -147,6 +151,11 @@ export function createJobs({ db, logger, pollingIntervalSeconds = 1, relay = tru
   boss.on('error', (error: unknown) => logger.error({ err: error }, 'jobs: pg-boss error'));
 
   const declared = new Map<string, Promise<void>>();
+  /** This process's pg-boss worker ids per queue, to wake them when a job arrives here. */
+  const localWorkers = new Map<string, string[]>();
+  const wake = (name: string) => {
+    for (const id of localWorkers.get(name) ?? []) boss.notifyWorker(id);
+  };
   let started = false;
   let starting: Promise<void> | undefined;
   let stopped = false;
@@ -199,10 +208,12 @@ export function createJobs({ db, logger, pollingIntervalSeconds = 1, relay = tru
   async function send<T extends object>(name: string, data: T, options: SendOptions = {}) {
     await defineQueue(name);
     const { startAfterSeconds, ...rest } = options;
-    return boss.send(name, data, {
+    const id = await boss.send(name, data, {
       ...rest,
       ...(startAfterSeconds !== undefined ? { startAfter: startAfterSeconds } : {}),
     });
+    if (id && startAfterSeconds === undefined) wake(name);
+    return id;
   }
 
   async function relayOnce(): Promise<number> {
@@ -257,7 +268,7 @@ export function createJobs({ db, logger, pollingIntervalSeconds = 1, relay = tru
     ) {
       await defineQueue(name);
       for (let slot = 0; slot < concurrency; slot++) {
-        await boss.work<T>(
+        const workerId = await boss.work<T>(
           name,
           { batchSize: 1, includeMetadata: true, pollingIntervalSeconds },
           async ([job]) => {
@@ -278,6 +289,7 @@ export function createJobs({ db, logger, pollingIntervalSeconds = 1, relay = tru
             }
           },
         );
+        localWorkers.set(name, [...(localWorkers.get(name) ?? []), workerId]);
       }
     },
     async getJob<T extends object>(name: string, id: string): Promise<JobState<T> | null> {
