@@ -8,7 +8,7 @@ import type { Config } from './config.ts';
 import { connectDatabase } from './db/connect.ts';
 import { migrate, type Migration } from './db/migrate.ts';
 import { createDb, type Db } from './db/session.ts';
-import { startJudgeWorker } from './modules/challenges/judge-worker.ts';
+import { startJudgeWorker, type JudgeWorker } from './modules/challenges/judge-worker.ts';
 import { createJobs, type Jobs } from './platform/jobs/jobs.ts';
 
 export const ROLES = ['all', 'api', 'worker'] as const;
@@ -157,10 +157,12 @@ export async function startServer({ config, role, logger, out }: StartOptions): 
   const runsWorker = role === 'all' || role === 'worker';
   // One jobs platform per process: the API sends and polls, the worker also relays the outbox and runs handlers.
   const jobs: Jobs = createJobs({ db, logger, relay: runsWorker });
+  let judgeWorker: JudgeWorker | undefined;
   const close = async () => {
     try {
       await app?.close();
       await jobs.stop({ timeoutMs: config.shutdownTimeoutMs });
+      await judgeWorker?.stop();
     } finally {
       await db.handle.close();
     }
@@ -181,7 +183,7 @@ export async function startServer({ config, role, logger, out }: StartOptions): 
     if (runsWorker) {
       await jobs.start();
       // pg-boss's polling timers keep a worker-only process alive.
-      await startJudgeWorker({ db, jobs, logger, config: config.judge });
+      judgeWorker = await startJudgeWorker({ db, jobs, logger, config: config.judge });
       logger.info('worker: started');
     }
 

@@ -237,7 +237,8 @@ END $$;
 
 ---------------------------------------------------------------------------------------------------
 -- 4. Judge worker health: each worker reports its sandbox status and start-up canary results here
---    (service_role); admins read them through private.judge_health() (the admin health page).
+--    (service_role), refreshes updated_at every 30 s and deletes its row when it stops; admins read
+--    the workers seen in the last 2 minutes through private.judge_health() (the admin health page).
 ---------------------------------------------------------------------------------------------------
 CREATE TABLE private.judge_workers (
   worker_id text PRIMARY KEY CHECK (length(worker_id) <= 200),
@@ -259,7 +260,7 @@ BEGIN
     'workers', (SELECT coalesce(jsonb_agg(jsonb_build_object(
                   'workerId', w.worker_id, 'hostname', w.hostname, 'state', w.state, 'slots', w.slots,
                   'sandbox', w.sandbox, 'canaries', w.canaries, 'updatedAt', w.updated_at) ORDER BY w.updated_at DESC), '[]'::jsonb)
-                  FROM private.judge_workers w WHERE w.updated_at > now() - interval '1 day'),
+                  FROM private.judge_workers w WHERE w.updated_at > now() - interval '2 minutes'),
     'pendingSubmissions', (SELECT count(*) FROM public.code_submissions s
                             WHERE s.status IN ('pending', 'running', 'judge_unavailable')));
 END $$;

@@ -364,6 +364,16 @@ export async function upsertWorkerHealthAsSystem(tx: Tx, h: WorkerHealthRow) {
            sandbox = excluded.sandbox, canaries = excluded.canaries, updated_at = now()`.execute(tx);
 }
 
+/** The worker is alive (heartbeat). */
+export async function touchWorkerHealthAsSystem(tx: Tx, workerId: string) {
+  await sql`update private.judge_workers set updated_at = now() where worker_id = ${workerId}`.execute(tx);
+}
+
+/** The worker stopped: it leaves the health page. */
+export async function deleteWorkerHealthAsSystem(tx: Tx, workerId: string) {
+  await sql`delete from private.judge_workers where worker_id = ${workerId}`.execute(tx);
+}
+
 /** The judge's health for an admin (null for anyone else). */
 export async function findJudgeHealth(tx: Tx): Promise<unknown> {
   const { rows } = await sql<{ health: unknown }>`select private.judge_health() as health`.execute(tx);

@@ -115,6 +115,9 @@ describe('judge worker start-up checks', () => {
       }),
     ]);
     await jobs.stop();
+    await worker.stop();
+    const left = await sql`select 1 from private.judge_workers`.execute(t.handle.kysely);
+    expect(left.rows).toEqual([]);
   });
 
   it('a healthy worker started later judges what was left unjudged', async () => {

@@ -23,6 +23,8 @@ import {
   recordPublishCheckAsSystem,
   recordVerdictAsSystem,
   upsertWorkerHealthAsSystem,
+  touchWorkerHealthAsSystem,
+  deleteWorkerHealthAsSystem,
   type PerLanguage,
 } from './challenges.queries.ts';
 import {
@@ -48,7 +50,12 @@ export interface JudgeWorkerOptions {
 export interface JudgeWorker {
   /** Resolves once the sandbox was probed and the canaries ran. */
   ready: Promise<{ state: 'ready' | 'refusing'; reason?: string }>;
+  /** Stops the health heartbeat and removes this worker from the health page (call after jobs.stop()). */
+  stop(): Promise<void>;
 }
+
+/** How often a worker says it is alive; the health page shows workers seen in the last 2 minutes. */
+const HEARTBEAT_MS = 30_000;
 
 interface Readiness {
   state: 'ready' | 'refusing';
@@ -186,7 +193,23 @@ export async function startJudgeWorker(options: JudgeWorkerOptions): Promise<Jud
     { concurrency: config.slots },
   );
 
-  return { ready };
+  const heartbeat = setInterval(() => {
+    void db
+      .asSystem((tx) => touchWorkerHealthAsSystem(tx, workerId))
+      .catch((error: unknown) => log.warn({ err: error }, 'judge worker: heartbeat failed'));
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+
+  return {
+    ready,
+    async stop() {
+      clearInterval(heartbeat);
+      await ready;
+      await db
+        .asSystem((tx) => deleteWorkerHealthAsSystem(tx, workerId))
+        .catch((error: unknown) => log.warn({ err: error }, 'judge worker: could not remove its health row'));
+    },
+  };
 }
 
 /** A uuid determined by `id` and `salt` (a job derived from another, idempotently). */
