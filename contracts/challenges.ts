@@ -162,6 +162,8 @@ export type AuthoringChallengeList = z.infer<typeof authoringChallengeListSchema
 export const learnerChallengeSchema = z.object({
   id: z.uuid(),
   courseId: z.uuid(),
+  /** For the way back to the course player. */
+  courseSlug: z.string(),
   lessonId: z.uuid().nullable(),
   title: z.string(),
   description: z.string(),

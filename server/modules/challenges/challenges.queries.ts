@@ -80,6 +80,12 @@ export async function findChallenge(tx: Tx, challengeId: string) {
     .executeTakeFirst();
 }
 
+/** A course's slug, as the caller may see it. */
+export async function findCourseSlug(tx: Tx, courseId: string): Promise<string | null> {
+  const row = await tx.selectFrom('courses').select('slug').where('id', '=', courseId).executeTakeFirst();
+  return row?.slug ?? null;
+}
+
 /** The challenge of a lesson, as the caller may see it (deleted ones left out). */
 export async function findLessonChallenge(tx: Tx, lessonId: string) {
   return tx

@@ -229,6 +229,41 @@ describe('authoring', () => {
   });
 });
 
+describe('publish gate in every language', () => {
+  it('checks the solution in Java and JavaScript too, and names the language that fails', async () => {
+    const java =
+      'import java.util.*;\npublic class Main { public static void main(String[] a) { Scanner s = new Scanner(System.in); long t = 0; while (s.hasNext()) { if (s.hasNextLong()) t += s.nextLong(); else s.next(); } System.out.println(t); } }\n';
+    const created = await ok(
+      201,
+      'POST',
+      `/api/courses/${course.id}/challenges`,
+      owner,
+      input({
+        lessonId: null,
+        title: 'Sum in three languages',
+        supportedLanguages: ['python', 'javascript', 'java'],
+        solutionCode: { python: RIGHT, java, javascript: 'console.log(1)' },
+        memoryLimitMb: 256,
+      }),
+    );
+    await ok(200, 'POST', `/api/challenges/${created.id}/publish`, owner);
+    const failed = await poll(
+      `/api/challenges/${created.id}/authoring`,
+      owner,
+      (c) => c.status !== 'checking',
+      120_000,
+    );
+    expect(failed.status).toBe('check_failed');
+    expect(failed.publishCheck.languages).toEqual([
+      expect.objectContaining({ language: 'python', verdict: 'accepted' }),
+      expect.objectContaining({ language: 'javascript', verdict: 'wrong_answer' }),
+      expect.objectContaining({ language: 'java', verdict: 'accepted', passedTests: 2 }),
+    ]);
+    // A learner never sees a challenge that did not pass.
+    expect((await call('GET', `/api/challenges/${created.id}`, learner)).statusCode).toBe(404);
+  }, 180_000);
+});
+
 describe('learning', () => {
   it('a learner sees the statement, starter code and visible tests — never the solution or a hidden test', async () => {
     const response = await call('GET', `/api/lessons/${codeLessonId}/challenge`, learner);

@@ -22,6 +22,7 @@ import {
   findChallenge,
   findChallengeSecrets,
   findCourseLesson,
+  findCourseSlug,
   findJudgeHealth,
   findLessonChallenge,
   findPublishCheck,
@@ -279,6 +280,7 @@ async function learnerView(
   return {
     id: challenge.id,
     courseId: challenge.courseId,
+    courseSlug: (await findCourseSlug(tx, challenge.courseId)) ?? '',
     lessonId: challenge.lessonId,
     title: challenge.title,
     description: challenge.description,

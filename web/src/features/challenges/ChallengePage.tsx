@@ -1,6 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useState } from 'react';
-import { useParams } from 'react-router';
+import { Link, useParams } from 'react-router';
 import type {
   Language,
   LearnerChallenge,
@@ -120,6 +120,11 @@ function Workspace({ challenge }: { challenge: LearnerChallenge }) {
 
   return (
     <div className="ch-page">
+      {challenge.courseSlug && challenge.lessonId && (
+        <p>
+          <Link to={`/learn/${challenge.courseSlug}/${challenge.lessonId}`}>← Back to the lesson</Link>
+        </p>
+      )}
       <header className="ch-header">
         <h1>{challenge.title}</h1>
         <p className="ch-meta">
