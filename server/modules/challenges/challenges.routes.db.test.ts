@@ -180,6 +180,24 @@ describe('authoring', () => {
     expect(taken.statusCode).toBe(409);
   });
 
+  it('the owner cannot publish by writing the status, nor record a publish check', async () => {
+    await expect(
+      testDb.db.asUser(owner, (tx) =>
+        sql`update code_challenges set status = 'published' where id = ${challengeId}`.execute(tx),
+      ),
+    ).rejects.toThrow(/permission denied/);
+    await expect(
+      testDb.db.asUser(owner, (tx) =>
+        sql`select private.record_publish_check(${challengeId}, 1, true, '{}'::jsonb)`.execute(tx),
+      ),
+    ).rejects.toThrow(/permission denied/);
+    await expect(
+      testDb.db.asUser(owner, (tx) =>
+        sql`select private.enqueue_job('judge-submission', '{}'::jsonb, '{}'::jsonb)`.execute(tx),
+      ),
+    ).rejects.toThrow(/permission denied/);
+  });
+
   it('a learner cannot see a draft challenge', async () => {
     expect((await call('GET', `/api/challenges/${challengeId}`, learner)).statusCode).toBe(404);
     expect((await call('GET', `/api/lessons/${codeLessonId}/challenge`, learner)).statusCode).toBe(404);
