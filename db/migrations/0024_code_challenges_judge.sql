@@ -152,8 +152,8 @@ ALTER TABLE public.code_submissions DROP CONSTRAINT code_submissions_status_chec
 ALTER TABLE public.code_submissions ADD CONSTRAINT code_submissions_status_check CHECK (status IN (
   'pending', 'running', 'accepted', 'wrong_answer', 'time_limit', 'memory_limit',
   'runtime_error', 'compile_error', 'internal_error', 'judge_unavailable'));
--- Why a submission is not judged (judge unavailable: the reason and the fix; compile errors are in
--- test_results). Never holds a hidden test's data.
+-- Words for the learner beside the verdict: the compiler's output on their own code, or that the judge
+-- is unavailable (pointing at the admin health page). Never holds a hidden test's data.
 ALTER TABLE public.code_submissions ADD COLUMN judge_message text CHECK (length(judge_message) <= 8192);
 ALTER TABLE public.code_submissions ADD COLUMN judged_at timestamptz;
 CREATE INDEX idx_submissions_user_challenge ON public.code_submissions (user_id, challenge_id, submitted_at DESC);

@@ -52,7 +52,7 @@ export interface CodeJudgeRequest {
 }
 
 export interface CodeJudgeOutcome {
-  /** A verdict, or `judge_unavailable` (see `message` for the reason and fix). */
+  /** A verdict, or `judge_unavailable` (`message` says so; the reason and fix are on the admin health page). */
   status: string;
   passedTests: number;
   totalTests: number;

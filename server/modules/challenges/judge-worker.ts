@@ -66,7 +66,7 @@ interface Readiness {
 /**
  * Starts the judge worker: probes the sandbox, runs the canary attacks, and handles submission,
  * run and publish-check jobs (`config.slots` at a time). It refuses to judge — submissions get
- * `judge_unavailable` with the reason and fix — when the sandbox cannot run or a canary escaped;
+ * `judge_unavailable` (the reason and exact fix go to the health row and the log) — when the sandbox cannot run or a canary escaped;
  * nothing ever runs unsandboxed. Handlers wait for the probe, so a job never beats the canaries.
  */
 export async function startJudgeWorker(options: JudgeWorkerOptions): Promise<JudgeWorker> {
@@ -94,7 +94,7 @@ export async function startJudgeWorker(options: JudgeWorkerOptions): Promise<Jud
     const status = await sandboxStatus();
     await health('starting', status, { ran: false, ok: false, failures: [] });
     if (!status.available) {
-      const reason = unavailableMessage(status.reason ?? 'the sandbox cannot run', status.fix);
+      const reason = `${status.reason ?? 'the sandbox cannot run'}; fix: ${status.fix ?? 'see the README'}`;
       log.error(
         { reason: status.reason, fix: status.fix },
         'judge worker: sandbox unavailable, refusing to judge',
@@ -116,10 +116,7 @@ export async function startJudgeWorker(options: JudgeWorkerOptions): Promise<Jud
       await health('refusing', status, { ran: true, ...report });
       return {
         state: 'refusing',
-        reason: unavailableMessage(
-          `a sandbox self-test failed (${report.failures.length} canary attack(s) not blocked)`,
-          'see the admin judge health page; fix the host, then restart the worker',
-        ),
+        reason: `${report.failures.length} canary attack(s) not blocked: ${report.failures.join('; ')}`,
       };
     }
     await health('ready', status, { ran: true, ...report });
@@ -137,7 +134,7 @@ export async function startJudgeWorker(options: JudgeWorkerOptions): Promise<Jud
     return { state: 'ready' };
   })().catch((error: unknown) => {
     log.error({ err: error }, 'judge worker: start-up check failed, refusing to judge');
-    return { state: 'refusing' as const, reason: unavailableMessage((error as Error).message) };
+    return { state: 'refusing' as const, reason: (error as Error).message };
   });
 
   await jobs.defineQueue(QUEUES.submission, {
@@ -154,6 +151,7 @@ export async function startJudgeWorker(options: JudgeWorkerOptions): Promise<Jud
     async (job) => {
       const readiness = await ready;
       await judgeSubmission(
+        log,
         db,
         judge,
         readiness,
@@ -167,19 +165,19 @@ export async function startJudgeWorker(options: JudgeWorkerOptions): Promise<Jud
 
   await jobs.work<RunJobData, RunJobOutput>(
     QUEUES.run,
-    async (job) => runVisibleTests(judge, await ready, job.data),
+    async (job) => runVisibleTests(log, judge, await ready, job.data),
     { concurrency: config.slots },
   );
 
   await jobs.work<{ challengeId: string; contentVersion: number }>(QUEUES.publishCheck, async (job) => {
-    await checkForPublication(db, judge, await ready, job.data.challengeId, job.data.contentVersion);
+    await checkForPublication(log, db, judge, await ready, job.data.challengeId, job.data.contentVersion);
     log.info({ job: job.id, challenge: job.data.challengeId }, 'judge worker: publish check done');
   });
 
   await jobs.work<CodeJudgeRequest, CodeJudgeOutcome>(
     QUEUES.code,
     async (job) => {
-      const outcome = await judgeAnyCode(judge, await ready, job.data);
+      const outcome = await judgeAnyCode(log, judge, await ready, job.data);
       if (job.data.reply) {
         // The reply's id follows from the request's: a retried request job replies once.
         await jobs.send(
@@ -220,6 +218,7 @@ function derivedUuid(id: string, salt: string): string {
 
 /** Judges code against the request's tests; nothing is stored here (the caller stores the outcome). */
 async function judgeAnyCode(
+  log: FastifyBaseLogger,
   judge: Judge,
   readiness: Readiness,
   request: CodeJudgeRequest,
@@ -233,8 +232,7 @@ async function judgeAnyCode(
     results: [],
     message,
   });
-  if (readiness.state !== 'ready')
-    return unavailable(readiness.reason ?? unavailableMessage('the judge refuses to run'));
+  if (readiness.state !== 'ready') return unavailable(unavailableMessage('submission'));
   try {
     const result = await judge.judge({
       language: request.language,
@@ -253,14 +251,20 @@ async function judgeAnyCode(
       message: result.compileOutput?.slice(0, 8000) ?? null,
     };
   } catch (error) {
-    if (error instanceof SandboxUnavailableError)
-      return unavailable(unavailableMessage(error.reason, error.fix));
+    if (error instanceof SandboxUnavailableError) {
+      log.warn(
+        { reason: error.reason, fix: error.fix },
+        'judge worker: sandbox unavailable for this language',
+      );
+      return unavailable(unavailableMessage('submission'));
+    }
     throw error;
   }
 }
 
 /** Judges one submission and stores the verdict for that submission only. Idempotent. */
 async function judgeSubmission(
+  log: FastifyBaseLogger,
   db: Db,
   judge: Judge,
   readiness: Readiness,
@@ -282,7 +286,7 @@ async function judgeSubmission(
       }),
     );
   if (readiness.state !== 'ready') {
-    await unavailable(readiness.reason ?? unavailableMessage('the judge refuses to run'));
+    await unavailable(unavailableMessage('submission'));
     return;
   }
   if (!(await db.asSystem((tx) => markRunningAsSystem(tx, submissionId)))) {
@@ -311,7 +315,11 @@ async function judgeSubmission(
     );
   } catch (error) {
     if (error instanceof SandboxUnavailableError) {
-      await unavailable(unavailableMessage(error.reason, error.fix));
+      log.warn(
+        { reason: error.reason, fix: error.fix },
+        'judge worker: sandbox unavailable for this language',
+      );
+      await unavailable(unavailableMessage('submission'));
       return;
     }
     if (lastAttempt) {
@@ -333,7 +341,12 @@ async function judgeSubmission(
 }
 
 /** Runs code against the visible tests only; nothing is stored (the job's output is the result). */
-async function runVisibleTests(judge: Judge, readiness: Readiness, data: RunJobData): Promise<RunJobOutput> {
+async function runVisibleTests(
+  log: FastifyBaseLogger,
+  judge: Judge,
+  readiness: Readiness,
+  data: RunJobData,
+): Promise<RunJobOutput> {
   const none = (message: string): RunJobOutput => ({
     verdict: null,
     passedTests: null,
@@ -341,8 +354,7 @@ async function runVisibleTests(judge: Judge, readiness: Readiness, data: RunJobD
     results: [],
     message,
   });
-  if (readiness.state !== 'ready')
-    return none(readiness.reason ?? unavailableMessage('the judge refuses to run'));
+  if (readiness.state !== 'ready') return none(unavailableMessage('run'));
   // Runs carry visible tests only (the API put them there); refuse anything else outright.
   const tests = data.tests.filter((t) => !t.hidden);
   if (tests.length === 0)
@@ -363,13 +375,20 @@ async function runVisibleTests(judge: Judge, readiness: Readiness, data: RunJobD
       message: result.compileOutput?.slice(0, 8000) ?? null,
     };
   } catch (error) {
-    if (error instanceof SandboxUnavailableError) return none(unavailableMessage(error.reason, error.fix));
+    if (error instanceof SandboxUnavailableError) {
+      log.warn(
+        { reason: error.reason, fix: error.fix },
+        'judge worker: sandbox unavailable for this language',
+      );
+      return none(unavailableMessage('run'));
+    }
     throw error;
   }
 }
 
 /** The publish gate: the solution must pass every test in every supported language. */
 async function checkForPublication(
+  log: FastifyBaseLogger,
   db: Db,
   judge: Judge,
   readiness: Readiness,
@@ -395,7 +414,7 @@ async function checkForPublication(
         verdict: 'judge_unavailable',
         passedTests: 0,
         totalTests: tests.length,
-        message: readiness.reason,
+        message: unavailableMessage('check'),
       });
       continue;
     }
@@ -433,12 +452,16 @@ async function checkForPublication(
       });
     } catch (error) {
       if (!(error instanceof SandboxUnavailableError)) throw error;
+      log.warn(
+        { reason: error.reason, fix: error.fix },
+        'judge worker: sandbox unavailable for this language',
+      );
       languages.push({
         language,
         verdict: 'judge_unavailable',
         passedTests: 0,
         totalTests: tests.length,
-        message: unavailableMessage(error.reason, error.fix),
+        message: unavailableMessage('check'),
       });
     }
   }

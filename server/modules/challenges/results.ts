@@ -52,7 +52,17 @@ export function learnerTestResults(result: JudgeResult, tests: JudgeTest[]): Tes
   });
 }
 
-/** "The judge is unavailable" in words an admin can act on. */
-export function unavailableMessage(reason: string, fix?: string): string {
-  return `The code judge is unavailable on this server: ${reason}.${fix ? ` Fix: ${fix}.` : ''} Your submission is kept and will be judged once it is fixed.`;
+/**
+ * What learners and instructors read when the judge cannot run. The reason and the exact fix are
+ * for administrators (the judge health page and the log): host paths and tool names stay there.
+ */
+export function unavailableMessage(kind: 'submission' | 'run' | 'check'): string {
+  const base = 'The code judge is unavailable on this server right now.';
+  const then =
+    kind === 'submission'
+      ? ' Your submission is kept and will be judged once it is back.'
+      : kind === 'run'
+        ? ' Try again later.'
+        : ' Ask again to publish once it is back.';
+  return `${base}${then} Administrators see the reason and the fix on the judge health page (/admin/judge).`;
 }
