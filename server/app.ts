@@ -25,6 +25,7 @@ import type { Db } from './db/session.ts';
 import { accountsRoutes } from './modules/accounts/accounts.routes.ts';
 import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
 import { certificatesRoutes } from './modules/certificates/certificates.routes.ts';
+import { challengesRoutes } from './modules/challenges/challenges.routes.ts';
 import { findCertificatePageMeta } from './modules/certificates/certificates.service.ts';
 import { authoringRoutes } from './modules/authoring/authoring.routes.ts';
 import { coursesRoutes } from './modules/courses/courses.routes.ts';
@@ -37,6 +38,7 @@ import { markdownRoutes } from './modules/markdown/markdown.routes.ts';
 import { quizzesRoutes } from './modules/quizzes/quizzes.routes.ts';
 import { authPlugin } from './platform/auth.ts';
 import { createBackground, type Background } from './platform/background.ts';
+import { createJobs, type Jobs } from './platform/jobs/jobs.ts';
 import { AppError, installErrorHandlers, sendError } from './platform/errors.ts';
 import { createLogger } from './platform/logger.ts';
 import { webPlugin } from './platform/web.ts';
@@ -68,6 +70,8 @@ declare module 'fastify' {
      * request use `request.db`, which runs as the caller.
      */
     db: Db;
+    /** Background jobs (pg-boss): send, poll results; the worker role also runs handlers. */
+    jobs: Jobs;
   }
 }
 
@@ -87,6 +91,7 @@ const modules: Array<{ prefix: string; routes: FastifyPluginAsyncZod | FastifyPl
   { prefix: '/api', routes: learningRoutes },
   { prefix: '/api', routes: quizzesRoutes },
   { prefix: '/api', routes: certificatesRoutes },
+  { prefix: '/api', routes: challengesRoutes },
 ];
 
 export interface AppDeps {
@@ -104,6 +109,8 @@ export interface AppDeps {
   now?: () => Date;
   /** Defaults to createStorage from the config: DATA_DIR/files, or S3 with STORAGE_DRIVER=s3. */
   storage?: ObjectStorage;
+  /** Defaults to a jobs platform over `db` that only sends (started on first use, stopped on close). */
+  jobs?: Jobs;
 }
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -151,6 +158,9 @@ export function buildApp(deps: AppDeps): App {
       createStorage(config.storage, { secret: config.jwtSecret, localContentPath: fileContentPath }),
   );
   app.addHook('onClose', async () => background.settled());
+  const jobs = deps.jobs ?? createJobs({ db, logger: app.log, relay: false });
+  app.decorate('jobs', jobs);
+  if (!deps.jobs) app.addHook('onClose', async () => jobs.stop());
   app.decorate('accounts', {
     db,
     config,

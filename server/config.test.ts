@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, describeConfig, EXPECTED, parseConfig, resolveJwtSecret } from './config.ts';
@@ -43,6 +43,14 @@ describe('parseConfig', () => {
       },
       quizzes: { graceSeconds: 10, sweepIntervalSeconds: 30 },
       progressHeartbeatFlushMs: 2000,
+      judge: {
+        slots: availableParallelism(),
+        workDir: undefined,
+        uidBase: 60_000,
+        python: undefined,
+        bwrap: undefined,
+        javaHome: undefined,
+      },
     });
   });
 
@@ -79,6 +87,12 @@ describe('parseConfig', () => {
       QUIZ_GRACE_SECONDS: '5',
       QUIZ_SWEEP_INTERVAL_SECONDS: '0',
       PROGRESS_HEARTBEAT_FLUSH_MS: '0',
+      UW_JUDGE_SLOTS: '3',
+      UW_JUDGE_DIR: '/var/lib/uw-judge',
+      UW_JUDGE_UID_BASE: '70000',
+      UW_JUDGE_PYTHON: '/usr/bin/python3.11',
+      UW_JUDGE_BWRAP: '/usr/local/bin/bwrap',
+      JAVA_HOME: '/usr/lib/jvm/java-17-openjdk-amd64',
     });
     expect(config).toEqual({
       port: 8080,
@@ -110,6 +124,14 @@ describe('parseConfig', () => {
       uploads: { maxBytes: { image: 1000, video: 2000, resource: 3000 }, urlTtlSeconds: 60 },
       quizzes: { graceSeconds: 5, sweepIntervalSeconds: 0 },
       progressHeartbeatFlushMs: 0,
+      judge: {
+        slots: 3,
+        workDir: '/var/lib/uw-judge',
+        uidBase: 70_000,
+        python: '/usr/bin/python3.11',
+        bwrap: '/usr/local/bin/bwrap',
+        javaHome: '/usr/lib/jvm/java-17-openjdk-amd64',
+      },
     });
   });
 

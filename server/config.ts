@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -51,6 +52,23 @@ export interface Config {
    * (milliseconds); 0 writes every report before answering it. Completions and notes never wait.
    */
   progressHeartbeatFlushMs: number;
+  /** The code judge worker: concurrent sandbox runs and where the sandbox finds its tools. */
+  judge: JudgeConfig;
+}
+
+export interface JudgeConfig {
+  /** Concurrent sandboxed runs in this worker (default: one per core). */
+  slots: number;
+  /** Work directory for boxes, the launcher and the seccomp filter; absent means the system temp dir. */
+  workDir: string | undefined;
+  /** First slot uid when the worker runs as root (slot n runs as uidBase + n). */
+  uidBase: number;
+  /** A real python3.X interpreter binary; absent means the newest /usr/bin/python3.X. */
+  python: string | undefined;
+  /** The bubblewrap binary; absent means `bwrap` on PATH. */
+  bwrap: string | undefined;
+  /** A JDK 17+; absent means the JDK of `javac` on PATH, else Debian's openjdk-17. */
+  javaHome: string | undefined;
 }
 
 export type StorageConfig =
@@ -126,6 +144,12 @@ const envSchema = z.object({
   QUIZ_GRACE_SECONDS: int(0, 300).default(10),
   QUIZ_SWEEP_INTERVAL_SECONDS: int(0, 3600).default(30),
   PROGRESS_HEARTBEAT_FLUSH_MS: int(0, 10_000).default(2000),
+  UW_JUDGE_SLOTS: int(1, 256).optional(),
+  UW_JUDGE_DIR: z.string().regex(/^\//).optional(),
+  UW_JUDGE_UID_BASE: int(1000, 2 ** 31 - 65_536).default(60_000),
+  UW_JUDGE_PYTHON: z.string().regex(/^\//).optional(),
+  UW_JUDGE_BWRAP: z.string().regex(/^\//).optional(),
+  JAVA_HOME: z.string().regex(/^\//).optional(),
 });
 
 type EnvName = keyof typeof envSchema.shape;
@@ -164,6 +188,12 @@ export const EXPECTED: Record<EnvName, string> = {
   QUIZ_GRACE_SECONDS: 'an integer number of seconds from 0 to 300',
   QUIZ_SWEEP_INTERVAL_SECONDS: 'an integer number of seconds from 0 (no sweep) to 3600',
   PROGRESS_HEARTBEAT_FLUSH_MS: 'an integer number of milliseconds from 0 (off) to 10000',
+  UW_JUDGE_SLOTS: 'an integer from 1 to 256 (concurrent sandboxed runs per judge worker)',
+  UW_JUDGE_DIR: 'an absolute directory path',
+  UW_JUDGE_UID_BASE: 'an integer uid from 1000 (slot uids start here when the worker runs as root)',
+  UW_JUDGE_PYTHON: 'an absolute path to a python3.X interpreter binary',
+  UW_JUDGE_BWRAP: 'an absolute path to the bwrap binary',
+  JAVA_HOME: 'an absolute path to a JDK 17 or newer',
 };
 
 /** Values never echoed back in error messages (a database URL may carry a password). */
@@ -262,6 +292,14 @@ export function parseConfig(env: Record<string, string | undefined>): ParsedConf
     },
     quizzes: { graceSeconds: e.QUIZ_GRACE_SECONDS, sweepIntervalSeconds: e.QUIZ_SWEEP_INTERVAL_SECONDS },
     progressHeartbeatFlushMs: e.PROGRESS_HEARTBEAT_FLUSH_MS,
+    judge: {
+      slots: e.UW_JUDGE_SLOTS ?? availableParallelism(),
+      workDir: e.UW_JUDGE_DIR,
+      uidBase: e.UW_JUDGE_UID_BASE,
+      python: e.UW_JUDGE_PYTHON,
+      bwrap: e.UW_JUDGE_BWRAP,
+      javaHome: e.JAVA_HOME,
+    },
   };
 }
 

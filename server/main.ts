@@ -8,6 +8,8 @@ import type { Config } from './config.ts';
 import { connectDatabase } from './db/connect.ts';
 import { migrate, type Migration } from './db/migrate.ts';
 import { createDb, type Db } from './db/session.ts';
+import { startJudgeWorker, type JudgeWorker } from './modules/challenges/judge-worker.ts';
+import { createJobs, type Jobs } from './platform/jobs/jobs.ts';
 
 export const ROLES = ['all', 'api', 'worker'] as const;
 export type Role = (typeof ROLES)[number];
@@ -152,11 +154,15 @@ export async function startServer({ config, role, logger, out }: StartOptions): 
   logger.info({ role, engine, dataDir: config.dataDir }, 'starting');
   const db = await openDatabase(config);
   let app: App | undefined;
-  let workerTimer: NodeJS.Timeout | undefined;
+  const runsWorker = role === 'all' || role === 'worker';
+  // One jobs platform per process: the API sends and polls, the worker also relays the outbox and runs handlers.
+  const jobs: Jobs = createJobs({ db, logger, relay: runsWorker });
+  let judgeWorker: JudgeWorker | undefined;
   const close = async () => {
-    if (workerTimer) clearInterval(workerTimer);
     try {
       await app?.close();
+      await jobs.stop({ timeoutMs: config.shutdownTimeoutMs });
+      await judgeWorker?.stop();
     } finally {
       await db.handle.close();
     }
@@ -174,15 +180,16 @@ export async function startServer({ config, role, logger, out }: StartOptions): 
       if (accounts.length > 0) out.write(formatAccountsBox(accounts));
     }
 
-    if (role === 'all' || role === 'worker') {
-      // pg-boss jobs arrive with their issues; until then the worker only keeps its place in the process model.
-      logger.info('worker: no jobs are defined yet');
-      if (role === 'worker') workerTimer = setInterval(() => {}, 1 << 30);
+    if (runsWorker) {
+      await jobs.start();
+      // pg-boss's polling timers keep a worker-only process alive.
+      judgeWorker = await startJudgeWorker({ db, jobs, logger, config: config.judge });
+      logger.info('worker: started');
     }
 
     if (!servesApi) return { close };
 
-    app = buildApp({ config, db, logger });
+    app = buildApp({ config, db, logger, jobs });
     await app.listen({ host: config.host, port: config.port });
     const { port } = app.server.address() as AddressInfo;
     // With PORT=0 the configured public URL cannot know the port the system picked.

@@ -65,6 +65,24 @@ export interface PrivateEmailTokens {
   usedAt: Timestamp | null;
 }
 
+export interface PrivateJobOutbox {
+  id: Generated<string>;
+  name: string;
+  data: Generated<Json>;
+  options: Generated<Json>;
+  createdAt: Generated<Timestamp>;
+}
+
+export interface PrivateJudgeWorkers {
+  workerId: string;
+  hostname: string;
+  state: 'starting' | 'ready' | 'refusing';
+  slots: number;
+  sandbox: Json;
+  canaries: Json;
+  updatedAt: Generated<Timestamp>;
+}
+
 export interface PrivateQuizAttemptAnswers {
   attemptId: string;
   questionId: string;
@@ -207,6 +225,10 @@ export interface CodeChallenges {
   createdBy: string | null;
   updatedBy: string | null;
   deletedAt: Timestamp | null;
+  status: Generated<('draft' | 'checking' | 'published' | 'check_failed')>;
+  publishedAt: Timestamp | null;
+  contentVersion: Generated<number>;
+  publishCheck: Json | null;
 }
 
 export interface CodeSubmissions {
@@ -216,7 +238,7 @@ export interface CodeSubmissions {
   language: 'python' | 'javascript' | 'java';
   code: string;
   submittedAt: Generated<Timestamp>;
-  status: Generated<('pending' | 'running' | 'accepted' | 'wrong_answer' | 'time_limit' | 'memory_limit' | 'runtime_error' | 'compile_error' | 'internal_error')>;
+  status: Generated<('pending' | 'running' | 'accepted' | 'wrong_answer' | 'time_limit' | 'memory_limit' | 'runtime_error' | 'compile_error' | 'internal_error' | 'judge_unavailable')>;
   testResults: Json | null;
   executionTimeMs: number | null;
   memoryUsedMb: number | null;
@@ -227,6 +249,8 @@ export interface CodeSubmissions {
   updatedAt: Generated<Timestamp>;
   createdBy: string | null;
   updatedBy: string | null;
+  judgeMessage: string | null;
+  judgedAt: Timestamp | null;
 }
 
 export interface CourseFiles {
@@ -636,6 +660,8 @@ export interface DB {
   'private.auth_sessions': PrivateAuthSessions;
   'private.course_access_grants': PrivateCourseAccessGrants;
   'private.email_tokens': PrivateEmailTokens;
+  'private.job_outbox': PrivateJobOutbox;
+  'private.judge_workers': PrivateJudgeWorkers;
   'private.quiz_attempt_answers': PrivateQuizAttemptAnswers;
   'private.quiz_extra_grants': PrivateQuizExtraGrants;
   'private.quiz_settings': PrivateQuizSettings;

@@ -335,6 +335,8 @@ export interface ChallengeOptions {
   /** [{input, expected_output, is_hidden}] */
   testCases?: { input: string; expected_output: string; is_hidden?: boolean }[];
   title?: string;
+  /** Learners see published challenges only (0024); default published. */
+  status?: 'draft' | 'checking' | 'published' | 'check_failed';
 }
 
 export async function createChallenge(tx: Tx, options: ChallengeOptions): Promise<string> {
@@ -357,6 +359,7 @@ export async function createChallenge(tx: Tx, options: ChallengeOptions): Promis
         ],
       ),
       deletedAt: options.deleted ? new Date() : null,
+      status: options.status ?? 'published',
     })
     .returning('id')
     .executeTakeFirstOrThrow();

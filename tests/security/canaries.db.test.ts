@@ -340,6 +340,14 @@ function callFor(name: string, args: string) {
     case 'uuid, uuid, integer, integer': // quiz_grant_extra(quiz, learner, attempts, minutes)
       return sql`select to_jsonb(r) as row from unnest(${ids}::uuid[]) as a(v) cross join unnest(${ids}::uuid[]) as b(w)
                    cross join lateral ${fn}(a.v, b.w, 1, 1) r`;
+    case 'text, jsonb, jsonb': // enqueue_job(name, data, options) — system only; rolled back
+      return sql`select to_jsonb(r) as row from ${fn}('canary-read', '{}'::jsonb, '{}'::jsonb) r`;
+    case 'uuid, integer, boolean, jsonb': // record_publish_check(challenge, version, passed, check)
+      return sql`select to_jsonb(r) as row from unnest(${ids}::uuid[]) as a(v)
+                   cross join lateral ${fn}(a.v, 1, false, '{}'::jsonb) r`;
+    case 'uuid, text, jsonb, integer, integer, integer, integer, text': // record_code_verdict(…)
+      return sql`select to_jsonb(r) as row from unnest(${ids}::uuid[]) as a(v)
+                   cross join lateral ${fn}(a.v, 'wrong_answer', '[]'::jsonb, 1, 1, 0, 1, null) r`;
     default:
       throw new Error(
         `Teach canaries.db.test.ts to call ${name}(${args}): every executable function is read.`,

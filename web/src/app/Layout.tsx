@@ -77,6 +77,9 @@ function SiteHeader() {
                 <li>
                   <NavLink to="/admin/mailbox">Mailbox</NavLink>
                 </li>
+                <li>
+                  <NavLink to="/admin/judge">Judge</NavLink>
+                </li>
               </>
             )}
           </ul>

@@ -1,6 +1,7 @@
 import { createBrowserRouter } from 'react-router';
 import { AdminMailboxPage, AdminMessagePage } from '../features/admin/AdminMailboxPage.tsx';
 import { AdminUsersPage } from '../features/admin/AdminUsersPage.tsx';
+import { AdminJudgePage } from '../features/admin/AdminJudgePage.tsx';
 import { ProfilePage } from '../features/account/ProfilePage.tsx';
 import { SecurityPage } from '../features/account/SecurityPage.tsx';
 import { SessionsPage } from '../features/account/SessionsPage.tsx';
@@ -14,6 +15,7 @@ import { CoursePage } from '../features/courses/CoursePage.tsx';
 import { VerifyPage } from '../features/certificates/VerifyPage.tsx';
 import { authoringRoutes } from '../features/authoring/authoring.routes.tsx';
 import { learningRoutes } from '../features/learning/learning.routes.tsx';
+import { challengesRoutes } from '../features/challenges/challenges.routes.tsx';
 import { Layout, NotFoundPage, RouteErrorPage } from './Layout.tsx';
 import { RequireUser } from './RequireUser.tsx';
 
@@ -44,6 +46,7 @@ export const router = createBrowserRouter([
             path: 'quizzes/:quizId',
             lazy: async () => ({ Component: (await import('../features/quizzes/QuizPage.tsx')).QuizPage }),
           },
+          ...challengesRoutes,
         ],
       },
       {
@@ -52,6 +55,7 @@ export const router = createBrowserRouter([
           { path: 'admin/users', element: <AdminUsersPage /> },
           { path: 'admin/mailbox', element: <AdminMailboxPage /> },
           { path: 'admin/mailbox/:id', element: <AdminMessagePage /> },
+          { path: 'admin/judge', element: <AdminJudgePage /> },
         ],
       },
       { path: '*', element: <NotFoundPage /> },

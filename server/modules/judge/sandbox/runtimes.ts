@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { HostView, outsideSymlinkTargets, sharedObjectsUnder } from './mounts.ts';
+import { judgeEnv } from '../settings.ts';
 
 export const LANGUAGES = ['python', 'javascript', 'java'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -223,5 +224,9 @@ export function findRuntimes(): Record<Language, RuntimeLookup> {
       return { ok: false, reason: (e as Error).message, fix: 'see the judge section of the README' };
     }
   };
-  return { python: safe(() => findPython()), javascript: safe(findNode), java: safe(() => findJava()) };
+  return {
+    python: safe(() => findPython(judgeEnv())),
+    javascript: safe(findNode),
+    java: safe(() => findJava(judgeEnv())),
+  };
 }

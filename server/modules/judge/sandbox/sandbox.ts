@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { buildSeccompFilter } from './seccomp.ts';
+import { judgeEnv } from '../settings.ts';
 
 /*
  * Submissions are untrusted code: no network, no host files, no other submissions, no secrets.
@@ -159,7 +160,7 @@ async function prepareHost(): Promise<SandboxHost> {
     );
   }
   // UW_JUDGE_BWRAP: another bwrap binary (ops; tests point it at a missing one)
-  const bwrap = process.env.UW_JUDGE_BWRAP ?? (await which('bwrap'));
+  const bwrap = judgeEnv().UW_JUDGE_BWRAP ?? (await which('bwrap'));
   if (!bwrap || !existsSync(bwrap)) {
     throw new SandboxUnavailableError('bubblewrap (bwrap) is not installed', 'apt-get install -y bubblewrap');
   }
@@ -175,7 +176,7 @@ async function prepareHost(): Promise<SandboxHost> {
   const cc = (await which('cc')) ?? (await which('gcc'));
 
   const uid = process.getuid?.() ?? -1;
-  const workDir = process.env.UW_JUDGE_DIR ?? join(tmpdir(), `usefulwriter-judge-${uid}`);
+  const workDir = judgeEnv().UW_JUDGE_DIR ?? join(tmpdir(), `usefulwriter-judge-${uid}`);
   mkdirSync(workDir, { recursive: true, mode: 0o711 });
   const st = lstatSync(workDir);
   if (!st.isDirectory() || st.uid !== uid) {
@@ -233,7 +234,7 @@ async function prepareHost(): Promise<SandboxHost> {
     launcherPath,
     seccompPath,
     workDir,
-    slotUidBase: uid === 0 ? Number(process.env.UW_JUDGE_UID_BASE ?? 60000) : null,
+    slotUidBase: uid === 0 ? Number(judgeEnv().UW_JUDGE_UID_BASE ?? 60000) : null,
     limits: { mechanism: 'rlimit', cgroups: detectCgroups() },
   };
 

@@ -14,6 +14,7 @@ const TABS: Array<[string, string]> = [
   ['Quizzes', 'quizzes'],
   ['Publish', 'publish'],
   ['Access', 'access'],
+  ['Challenges', 'challenges'],
 ];
 
 /** The tab segment of an editor path: '' (details), 'curriculum', 'publish', 'lessons'… */

@@ -19,6 +19,7 @@ import { QuizLesson } from '../quizzes/QuizLesson.tsx';
 import { NotesPanel } from './NotesPanel.tsx';
 import { ProgressReporter } from './progress-reporter.ts';
 import { withoutRepeatedTitle } from './article.ts';
+import { challengePath } from '../challenges/challenges.routes.tsx';
 
 /** What the player's keyboard shortcuts ask of the lesson on screen. */
 export interface LessonCommands {
@@ -212,6 +213,12 @@ function LoadedLesson({
         />
       )}
       {content.description && <p className="muted">{content.description}</p>}
+      {content.contentType === 'code' && (
+        // The challenge's workspace (editor, Run, Submit) is its own lazy page; passing it completes the lesson.
+        <p>
+          <ButtonLink to={challengePath(content.id)}>Open the code challenge</ButtonLink>
+        </p>
+      )}
       {content.articleHtml && (
         // Rendered from Markdown and sanitised on the server (server/platform/markdown.ts).
         <div
