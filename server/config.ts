@@ -51,6 +51,18 @@ export interface Config {
    * (milliseconds); 0 writes every report before answering it. Completions and notes never wait.
    */
   progressHeartbeatFlushMs: number;
+  /**
+   * Payments: Stripe when a secret key is set, else the built-in test checkout (no money moves).
+   * `apiBase` points the SDK elsewhere (a local stand-in in tests). Never log the keys.
+   */
+  payments: {
+    stripeSecretKey: string | undefined;
+    stripeWebhookSecret: string | undefined;
+    stripeApiBase: string | undefined;
+    currency: string;
+    /** Minutes a checkout (and the promotional code it reserves) stays open; Stripe allows 30–1440. */
+    checkoutTtlMinutes: number;
+  };
 }
 
 export type StorageConfig =
@@ -126,6 +138,20 @@ const envSchema = z.object({
   QUIZ_GRACE_SECONDS: int(0, 300).default(10),
   QUIZ_SWEEP_INTERVAL_SECONDS: int(0, 3600).default(30),
   PROGRESS_HEARTBEAT_FLUSH_MS: int(0, 10_000).default(2000),
+  STRIPE_SECRET_KEY: z
+    .string()
+    .regex(/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/)
+    .optional(),
+  STRIPE_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9_]+$/)
+    .optional(),
+  STRIPE_API_BASE: z.url({ protocol: /^https?$/ }).optional(),
+  PAYMENTS_CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .default('USD'),
+  CHECKOUT_TTL_MINUTES: int(30, 1440).default(60),
 });
 
 type EnvName = keyof typeof envSchema.shape;
@@ -164,6 +190,12 @@ export const EXPECTED: Record<EnvName, string> = {
   QUIZ_GRACE_SECONDS: 'an integer number of seconds from 0 to 300',
   QUIZ_SWEEP_INTERVAL_SECONDS: 'an integer number of seconds from 0 (no sweep) to 3600',
   PROGRESS_HEARTBEAT_FLUSH_MS: 'an integer number of milliseconds from 0 (off) to 10000',
+  STRIPE_SECRET_KEY:
+    'a Stripe secret or restricted key (sk_test_…, sk_live_…); unset means the built-in test checkout',
+  STRIPE_WEBHOOK_SECRET: 'the webhook signing secret (whsec_…); required with STRIPE_SECRET_KEY',
+  STRIPE_API_BASE: 'an http:// or https:// URL of a Stripe-compatible API (tests); unset means api.stripe.com',
+  PAYMENTS_CURRENCY: 'a three-letter ISO 4217 code in capitals (USD)',
+  CHECKOUT_TTL_MINUTES: 'an integer number of minutes from 30 to 1440',
 };
 
 /** Values never echoed back in error messages (a database URL may carry a password). */
@@ -173,6 +205,8 @@ const SECRET_VARS = new Set<EnvName>([
   'SMTP_URL',
   'S3_ACCESS_KEY_ID',
   'S3_SECRET_ACCESS_KEY',
+  'STRIPE_SECRET_KEY',
+  'STRIPE_WEBHOOK_SECRET',
 ]);
 
 /**
@@ -218,6 +252,12 @@ export function parseConfig(env: Record<string, string | undefined>): ParsedConf
     const missing = input.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID';
     if (!problems.has(missing)) problems.set(missing, `${missing}: expected ${EXPECTED[missing]}`);
   }
+  // Stripe without its webhook secret would take money and never hear that it did.
+  if (input.STRIPE_SECRET_KEY && !input.STRIPE_WEBHOOK_SECRET && !problems.has('STRIPE_WEBHOOK_SECRET'))
+    problems.set(
+      'STRIPE_WEBHOOK_SECRET',
+      `STRIPE_WEBHOOK_SECRET: required with STRIPE_SECRET_KEY; expected ${EXPECTED.STRIPE_WEBHOOK_SECRET}`,
+    );
   if (!result.success || problems.size > 0) throw new ConfigError([...problems.values()]);
 
   const e = result.data;
@@ -262,6 +302,13 @@ export function parseConfig(env: Record<string, string | undefined>): ParsedConf
     },
     quizzes: { graceSeconds: e.QUIZ_GRACE_SECONDS, sweepIntervalSeconds: e.QUIZ_SWEEP_INTERVAL_SECONDS },
     progressHeartbeatFlushMs: e.PROGRESS_HEARTBEAT_FLUSH_MS,
+    payments: {
+      stripeSecretKey: e.STRIPE_SECRET_KEY,
+      stripeWebhookSecret: e.STRIPE_WEBHOOK_SECRET,
+      stripeApiBase: e.STRIPE_API_BASE,
+      currency: e.PAYMENTS_CURRENCY,
+      checkoutTtlMinutes: e.CHECKOUT_TTL_MINUTES,
+    },
   };
 }
 
@@ -329,5 +376,10 @@ export function describeConfig(config: Config): Record<string, unknown> {
             secretAccessKey: config.storage.secretAccessKey && '[redacted]',
           }
         : config.storage,
+    payments: {
+      ...config.payments,
+      stripeSecretKey: config.payments.stripeSecretKey && '[redacted]',
+      stripeWebhookSecret: config.payments.stripeWebhookSecret && '[redacted]',
+    },
   };
 }
