@@ -43,6 +43,13 @@ describe('parseConfig', () => {
       },
       quizzes: { graceSeconds: 10, sweepIntervalSeconds: 30 },
       progressHeartbeatFlushMs: 2000,
+      payments: {
+        stripeSecretKey: undefined,
+        stripeWebhookSecret: undefined,
+        stripeApiBase: undefined,
+        currency: 'USD',
+        checkoutTtlMinutes: 60,
+      },
     });
   });
 
@@ -79,6 +86,11 @@ describe('parseConfig', () => {
       QUIZ_GRACE_SECONDS: '5',
       QUIZ_SWEEP_INTERVAL_SECONDS: '0',
       PROGRESS_HEARTBEAT_FLUSH_MS: '0',
+      STRIPE_SECRET_KEY: 'sk_live_abc123',
+      STRIPE_WEBHOOK_SECRET: 'whsec_abc123',
+      STRIPE_API_BASE: 'http://stripe-mock:12111',
+      PAYMENTS_CURRENCY: 'EUR',
+      CHECKOUT_TTL_MINUTES: '45',
     });
     expect(config).toEqual({
       port: 8080,
@@ -110,6 +122,13 @@ describe('parseConfig', () => {
       uploads: { maxBytes: { image: 1000, video: 2000, resource: 3000 }, urlTtlSeconds: 60 },
       quizzes: { graceSeconds: 5, sweepIntervalSeconds: 0 },
       progressHeartbeatFlushMs: 0,
+      payments: {
+        stripeSecretKey: 'sk_live_abc123',
+        stripeWebhookSecret: 'whsec_abc123',
+        stripeApiBase: 'http://stripe-mock:12111',
+        currency: 'EUR',
+        checkoutTtlMinutes: 45,
+      },
     });
   });
 

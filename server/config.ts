@@ -193,7 +193,8 @@ export const EXPECTED: Record<EnvName, string> = {
   STRIPE_SECRET_KEY:
     'a Stripe secret or restricted key (sk_test_…, sk_live_…); unset means the built-in test checkout',
   STRIPE_WEBHOOK_SECRET: 'the webhook signing secret (whsec_…); required with STRIPE_SECRET_KEY',
-  STRIPE_API_BASE: 'an http:// or https:// URL of a Stripe-compatible API (tests); unset means api.stripe.com',
+  STRIPE_API_BASE:
+    'an http:// or https:// URL of a Stripe-compatible API (tests); unset means api.stripe.com',
   PAYMENTS_CURRENCY: 'a three-letter ISO 4217 code in capitals (USD)',
   CHECKOUT_TTL_MINUTES: 'an integer number of minutes from 30 to 1440',
 };

@@ -151,7 +151,8 @@ export function createStripeProvider(options: StripeOptions): PaymentProvider & 
       return {
         sessionId: session.id,
         checkoutId: session.metadata?.checkout_id ?? session.client_reference_id ?? null,
-        status: session.status === 'complete' ? 'complete' : session.status === 'expired' ? 'expired' : 'open',
+        status:
+          session.status === 'complete' ? 'complete' : session.status === 'expired' ? 'expired' : 'open',
         paid: session.payment_status === 'paid' || session.payment_status === 'no_payment_required',
         paymentId: paymentIntent?.id ?? idOf(session.invoice),
         customerId: idOf(session.customer),
