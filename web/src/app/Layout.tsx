@@ -77,6 +77,9 @@ function SiteHeader() {
                 <li>
                   <NavLink to="/admin/mailbox">Mailbox</NavLink>
                 </li>
+                <li>
+                  <NavLink to="/admin/payments">Payments</NavLink>
+                </li>
               </>
             )}
           </ul>
@@ -163,6 +166,11 @@ function UserMenu({ user }: { user: AuthUser }) {
           <li>
             <Link to="/account/sessions" onClick={close}>
               Sessions
+            </Link>
+          </li>
+          <li>
+            <Link to="/purchases" onClick={close}>
+              Purchases
             </Link>
           </li>
           <li>

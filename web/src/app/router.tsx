@@ -14,6 +14,7 @@ import { CoursePage } from '../features/courses/CoursePage.tsx';
 import { VerifyPage } from '../features/certificates/VerifyPage.tsx';
 import { authoringRoutes } from '../features/authoring/authoring.routes.tsx';
 import { learningRoutes } from '../features/learning/learning.routes.tsx';
+import { adminPaymentsRoutes, paymentsRoutes } from '../features/payments/payments.routes.tsx';
 import { Layout, NotFoundPage, RouteErrorPage } from './Layout.tsx';
 import { RequireUser } from './RequireUser.tsx';
 
@@ -40,6 +41,7 @@ export const router = createBrowserRouter([
           { path: 'account/sessions', element: <SessionsPage /> },
           ...learningRoutes,
           ...authoringRoutes,
+          ...paymentsRoutes,
         ],
       },
       {
@@ -48,6 +50,7 @@ export const router = createBrowserRouter([
           { path: 'admin/users', element: <AdminUsersPage /> },
           { path: 'admin/mailbox', element: <AdminMailboxPage /> },
           { path: 'admin/mailbox/:id', element: <AdminMessagePage /> },
+          ...adminPaymentsRoutes,
         ],
       },
       { path: '*', element: <NotFoundPage /> },

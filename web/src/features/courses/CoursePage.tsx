@@ -21,6 +21,7 @@ import {
 } from '../../lib/format.ts';
 import { RatingText, Thumbnail } from '../../components/CourseVisuals.tsx';
 import { useCoursePage, useEnrolFree } from './courses.api.ts';
+import { BuyBox } from '../payments/BuyBox.tsx';
 import { LessonPlayerDialog } from './LessonPlayerDialog.tsx';
 import { LockIcon } from './LockIcon.tsx';
 import { ReviewsPanel } from './ReviewsPanel.tsx';
@@ -202,8 +203,7 @@ function CourseView({ course }: { course: CoursePageData }) {
 }
 
 /**
- * The buy box's action: free courses enrol here; paid ones name their price (checkout comes with
- * payments); subscription ones say so; enrolled learners continue; owners edit.
+ * The buy box's action: free courses enrol here; paid ones are bought (features/payments); subscription ones say so; enrolled learners continue; owners edit.
  */
 function EnrolmentBox({ course }: { course: CoursePageData }) {
   const { viewer } = course;
@@ -254,14 +254,12 @@ function EnrolmentBox({ course }: { course: CoursePageData }) {
   }
   if (course.accessType === 'paid') {
     return (
-      <div className="enrol-box">
-        <Button className="btn-block" disabled aria-describedby="checkout-note">
-          Buy for {formatPrice(course.priceCents, course.accessType)}
-        </Button>
-        <p id="checkout-note" className="muted small">
-          Checkout is not available yet: paid courses cannot be bought on this site for now.
-        </p>
-      </div>
+      <BuyBox
+        courseId={course.id}
+        slug={course.slug}
+        priceCents={course.priceCents}
+        signedIn={viewer.isSignedIn}
+      />
     );
   }
   if (course.accessType === 'subscription') {
