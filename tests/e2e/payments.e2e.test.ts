@@ -25,6 +25,8 @@ describe('payments journey (test checkout)', () => {
   const LEARNER = { email: 'buyer@example.test', password: 'buyer-password-1' };
   const ADMIN = { email: 'payments-admin@example.test', password: 'admin-password-1' };
   const CODE = 'JOURNEY50';
+  /** Money as the browser's locale writes US dollars ("$24.50" or "US$24.50"). */
+  const usd = (amount: string) => `(US)?\\$${amount.replace('.', '\\.')}`;
 
   beforeAll(async () => {
     browser = browsers();
@@ -72,7 +74,7 @@ describe('payments journey (test checkout)', () => {
     const page = await signIn(VIEWPORTS.phone, LEARNER, `/courses/${course.slug}`);
     // A wrong code is a 404 answer with a reason, not a failure.
     const problems = watchForProblems(page, (url, status) => url.includes('/promo-quote') && status === 404);
-    await page.getByRole('button', { name: 'Buy for $49.00' }).waitFor();
+    await page.getByRole('button', { name: new RegExp(`^Buy for ${usd('49.00')}$`) }).waitFor();
     await expect(
       page.getByText('Test mode: checkout is simulated and no money moves.').isVisible(),
     ).resolves.toBe(true);
@@ -83,17 +85,17 @@ describe('payments journey (test checkout)', () => {
 
     await page.getByLabel('Promotional code').fill(CODE.toLowerCase());
     await page.getByRole('button', { name: 'Apply code' }).click();
-    await page.getByText('You save $24.50.').waitFor();
+    await page.getByText(new RegExp(`You save ${usd('24.50')}\\.`)).waitFor();
     await expectNoHorizontalOverflow(page);
     await screenshot(page, 'payments-course-with-code');
-    await page.getByRole('button', { name: 'Buy for $24.50' }).click();
+    await page.getByRole('button', { name: new RegExp(`^Buy for ${usd('24.50')}$`) }).click();
 
     // The test checkout: labelled, the server's price, then "pay".
     await page.getByRole('heading', { name: 'Test checkout' }).waitFor();
     await page.getByText('No money moves here').waitFor();
     await expectNoHorizontalOverflow(page);
     await screenshot(page, 'payments-test-checkout');
-    await page.getByRole('button', { name: 'Pay $24.50 (test)' }).click();
+    await page.getByRole('button', { name: new RegExp(`^Pay ${usd('24.50')} \\(test\\)$`) }).click();
 
     await page.getByRole('heading', { name: 'You’re in!' }).waitFor();
     await page.getByRole('link', { name: 'Start learning' }).click();
@@ -114,7 +116,9 @@ describe('payments journey (test checkout)', () => {
     const row = adminPage.getByRole('row').filter({ hasText: LEARNER.email }).filter({ hasText: 'Purchase' });
     await row.getByRole('button', { name: 'Refund' }).click();
     const dialog = adminPage.getByRole('dialog', { name: 'Refund this payment?' });
-    await dialog.getByText(/\$24\.50 for “Paid Journey” goes back to buyer@example\.test/).waitFor();
+    await dialog
+      .getByText(new RegExp(`${usd('24.50')} for “Paid Journey” goes back to buyer@example\\.test`))
+      .waitFor();
     await screenshot(adminPage, 'payments-admin-refund');
     await dialog.getByRole('button', { name: 'Refund' }).click();
     await adminPage.getByText('Refunded: the access it paid for has ended.').waitFor();
@@ -123,7 +127,7 @@ describe('payments journey (test checkout)', () => {
 
     // The learner's access has ended: the course offers to buy it again.
     await page.goto(`${running.baseUrl}/courses/${course.slug}`);
-    await page.getByRole('button', { name: 'Buy for $49.00' }).waitFor();
+    await page.getByRole('button', { name: new RegExp(`^Buy for ${usd('49.00')}$`) }).waitFor();
     await expect(page.getByText('Enrolled', { exact: true }).count()).resolves.toBe(0);
   }, 180_000);
 });

@@ -64,9 +64,15 @@ export function CoursePage() {
   return <CourseView course={query.data} />;
 }
 
+/** The viewer's enrolment while it gives access (a refunded or revoked one has expired). */
+function liveEnrollment(course: CoursePageData) {
+  const e = course.viewer.enrollment;
+  return e && (e.expiresAt === null || new Date(e.expiresAt).getTime() > Date.now()) ? e : null;
+}
+
 /** Whether the viewer may open every lesson (enrolled learners and those who manage the course). */
 function hasFullAccess(course: CoursePageData): boolean {
-  return course.viewer.isOwner || course.viewer.enrollment !== null;
+  return course.viewer.isOwner || liveEnrollment(course) !== null;
 }
 
 /** Where "Continue" takes an enrolled learner: the last lesson opened, else the first not completed. */
@@ -221,8 +227,8 @@ function EnrolmentBox({ course }: { course: CoursePageData }) {
       </div>
     );
   }
-  if (viewer.enrollment) {
-    const e = viewer.enrollment;
+  const e = liveEnrollment(course);
+  if (e) {
     const next = nextLesson(course);
     return (
       <div className="enrol-box">
