@@ -194,3 +194,14 @@ export const paymentsInfoSchema = z.object({
   provider: z.enum(['stripe', 'test_checkout']),
   currency: z.string(),
 });
+
+export const adminPlanListSchema = z.object({ plans: z.array(planSchema.extend({ isActive: z.boolean() })) });
+export const planIdParamsSchema = z.object({ planId: z.uuid() }).strict();
+export const planUpdateSchema = z
+  .object({
+    name: z.string().trim().min(1).max(120).optional(),
+    priceCents: z.number().int().positive().max(100_000_000).optional(),
+    isActive: z.boolean().optional(),
+  })
+  .strict();
+export type PlanUpdate = z.infer<typeof planUpdateSchema>;

@@ -86,6 +86,18 @@ CREATE TABLE private.payment_events (
   updated_by uuid
 );
 
+-- The newest provider read applied to each subscription: a worker holding an older read (fetched
+-- before another worker's) must not overwrite the newer state with it.
+CREATE TABLE private.subscription_syncs (
+  subscription_id text PRIMARY KEY,
+  user_id uuid REFERENCES public.profiles(id) ON DELETE CASCADE,
+  fetched_at timestamptz NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  created_by uuid,
+  updated_by uuid
+);
+
 CREATE TABLE private.promo_redemptions (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   promo_code_id uuid NOT NULL REFERENCES public.promotional_codes(id) ON DELETE CASCADE,
@@ -105,7 +117,7 @@ DO $$
 DECLARE
   t text;
 BEGIN
-  FOREACH t IN ARRAY ARRAY['subscription_plans', 'checkout_sessions', 'payment_events', 'promo_redemptions'] LOOP
+  FOREACH t IN ARRAY ARRAY['subscription_plans', 'checkout_sessions', 'payment_events', 'promo_redemptions', 'subscription_syncs'] LOOP
     EXECUTE format('ALTER TABLE private.%I ENABLE ROW LEVEL SECURITY', t);
     EXECUTE format('REVOKE ALL ON private.%I FROM PUBLIC, anon, authenticated', t);
     EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON private.%I TO service_role', t);
@@ -327,6 +339,33 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
     FROM private.subscription_plans sp WHERE sp.is_active
    ORDER BY CASE sp.tier WHEN 'basic' THEN 1 WHEN 'premium' THEN 2 ELSE 3 END, sp.billing_interval = 'year'
 $$;
+
+-- Admins configure the plans: every plan (inactive ones too), and name/price/active of one.
+CREATE FUNCTION private.admin_plans()
+RETURNS TABLE (id uuid, tier text, billing_interval text, name text, price_cents integer, currency text, is_active boolean)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+  SELECT sp.id, sp.tier, sp.billing_interval, sp.name, sp.price_cents, sp.currency, sp.is_active
+    FROM private.subscription_plans sp
+   WHERE private.is_admin()
+   ORDER BY CASE sp.tier WHEN 'basic' THEN 1 WHEN 'premium' THEN 2 ELSE 3 END, sp.billing_interval = 'year'
+$$;
+
+-- A new price applies to checkouts opened from now on (existing subscriptions keep theirs).
+CREATE FUNCTION private.update_plan(p_plan_id uuid, p_name text, p_price_cents integer, p_is_active boolean)
+RETURNS SETOF uuid
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+  IF NOT private.is_admin() THEN
+    RAISE EXCEPTION 'only administrators may change plans' USING ERRCODE = '42501';
+  END IF;
+  RETURN QUERY UPDATE private.subscription_plans sp
+     SET name = coalesce(btrim(p_name), sp.name), price_cents = coalesce(p_price_cents, sp.price_cents),
+         is_active = coalesce(p_is_active, sp.is_active)
+   WHERE sp.id = p_plan_id RETURNING sp.id;
+END $$;
+
+REVOKE ALL ON FUNCTION private.admin_plans(), private.update_plan(uuid, text, integer, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION private.admin_plans(), private.update_plan(uuid, text, integer, boolean) TO authenticated;
 
 -- Instructors see their own courses' sales in aggregate only (access.md: no transaction rows).
 CREATE FUNCTION private.own_course_sales()

@@ -182,6 +182,16 @@ export interface PrivateSubscriptionPlans {
   updatedBy: string | null;
 }
 
+export interface PrivateSubscriptionSyncs {
+  subscriptionId: string;
+  userId: string | null;
+  fetchedAt: Timestamp;
+  createdAt: Generated<Timestamp>;
+  updatedAt: Generated<Timestamp>;
+  createdBy: string | null;
+  updatedBy: string | null;
+}
+
 export interface PrivateTimezoneNames {
   name: string;
 }
@@ -715,6 +725,7 @@ export interface DB {
   'private.refresh_tokens': PrivateRefreshTokens;
   'private.schema_migrations': PrivateSchemaMigrations;
   'private.subscription_plans': PrivateSubscriptionPlans;
+  'private.subscription_syncs': PrivateSubscriptionSyncs;
   'private.timezone_names': PrivateTimezoneNames;
   activityLogs: ActivityLogs;
   aiConversations: AiConversations;

@@ -399,6 +399,97 @@ describe('promotional codes', () => {
   });
 });
 
+describe('plans', () => {
+  type PlanDto = { id: string; tier: string; billingInterval: string; priceCents: number; name: string };
+  const plans = async (): Promise<PlanDto[]> => (await call(app, 'GET', '/api/payments/plans')).json().plans;
+  const profileOf = (userId: string) =>
+    testDb.db.asSystem((tx) =>
+      tx
+        .selectFrom('profiles')
+        .where('id', '=', userId)
+        .select(['subscriptionStatus', 'subscriptionTier', 'subscriptionExpiresAt'])
+        .executeTakeFirstOrThrow(),
+    );
+
+  it('are listed to anyone; the admin reprices and deactivates them; others cannot', async () => {
+    const listed = await plans();
+    expect(listed.map((p) => `${p.tier}/${p.billingInterval}`)).toEqual([
+      'basic/month',
+      'basic/year',
+      'premium/month',
+      'premium/year',
+      'lifetime/once',
+    ]);
+    const basicYear = listed.find((p) => p.tier === 'basic' && p.billingInterval === 'year')!;
+    const student = await makeUser(testDb.db, 'student', 'planner');
+    const url = `/api/admin/payments/plans/${basicYear.id}`;
+    expect((await call(app, 'PATCH', url, student, { priceCents: 1 })).statusCode).toBe(404);
+    expect((await call(app, 'PATCH', url, owner, { priceCents: 1 })).statusCode).toBe(404);
+    expect((await call(app, 'GET', '/api/admin/payments/plans', student)).statusCode).toBe(404);
+    const res = await call(app, 'PATCH', url, admin, { priceCents: 8000 });
+    expect(res.statusCode, res.body).toBe(200);
+    expect((await plans()).find((p) => p.id === basicYear.id)?.priceCents).toBe(8000);
+    const { checkoutId } = (
+      await call(app, 'POST', '/api/payments/checkout', student, {
+        item: { type: 'plan', planId: basicYear.id },
+      })
+    ).json();
+    expect((await call(app, 'GET', `/api/payments/checkouts/${checkoutId}`, student)).json()).toMatchObject({
+      productType: 'subscription',
+      amountCents: 8000,
+    });
+    await call(app, 'PATCH', url, admin, { isActive: false });
+    expect((await plans()).map((p) => p.id)).not.toContain(basicYear.id);
+    expect((await call(app, 'GET', '/api/admin/payments/plans', admin)).json().plans).toContainEqual(
+      expect.objectContaining({ id: basicYear.id, isActive: false }),
+    );
+    const closed = await call(app, 'POST', '/api/payments/checkout', student, {
+      item: { type: 'plan', planId: basicYear.id },
+    });
+    expect(closed.statusCode).toBe(404);
+  });
+
+  it('a plan bought through the test checkout makes the learner a subscriber until the period ends', async () => {
+    const learner = await makeUser(testDb.db, 'student', 'monthly');
+    const premium = (await plans()).find((p) => p.tier === 'premium' && p.billingInterval === 'month')!;
+    const { checkoutId } = (
+      await call(app, 'POST', '/api/payments/checkout', learner, {
+        item: { type: 'plan', planId: premium.id },
+      })
+    ).json();
+    expect((await profileOf(learner.id)).subscriptionStatus).toBe('free');
+    await call(app, 'POST', `/api/payments/test-checkout/${checkoutId}/pay`, learner);
+    const profile = await profileOf(learner.id);
+    expect(profile).toMatchObject({ subscriptionStatus: 'active', subscriptionTier: 'premium' });
+    const days = (new Date(profile.subscriptionExpiresAt!).getTime() - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(29);
+    expect(days).toBeLessThan(31);
+    expect(await transactionsOf(testDb.db, learner.id)).toEqual([
+      expect.objectContaining({ type: 'subscription', status: 'completed', amountCents: premium.priceCents }),
+    ]);
+  });
+
+  it('a 100 % subscription code grants the lifetime tier without payment; course codes do not apply to plans', async () => {
+    const learner = await makeUser(testDb.db, 'student', 'forever');
+    const lifetime = (await plans()).find((p) => p.tier === 'lifetime')!;
+    const tag = Date.now().toString(36).toUpperCase();
+    await insertCode(testDb.db, { code: `LIFE${tag}`, discountValue: 100, applicableTo: 'subscription' });
+    await insertCode(testDb.db, { code: `CRS${tag}`, discountValue: 100 });
+    const item = { type: 'plan', planId: lifetime.id };
+    expect(
+      (await call(app, 'POST', '/api/payments/checkout', learner, { item, promoCode: `CRS${tag}` })).json()
+        .error.code,
+    ).toBe('promo_not_applicable');
+    const res = await call(app, 'POST', '/api/payments/checkout', learner, { item, promoCode: `LIFE${tag}` });
+    expect(res.json()).toMatchObject({ next: 'enrolled' });
+    expect(await profileOf(learner.id)).toEqual({
+      subscriptionStatus: 'active',
+      subscriptionTier: 'lifetime',
+      subscriptionExpiresAt: null,
+    });
+  });
+});
+
 describe('reports', () => {
   it('admins see every transaction and revenue by course and month; instructors see their own sales in aggregate', async () => {
     const learner = await makeUser(testDb.db, 'student', 'buyer');

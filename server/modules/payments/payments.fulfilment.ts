@@ -147,6 +147,7 @@ export async function handleProviderEvent(
   if (event.refs.invoice || event.refs.subscription) {
     const invoice = event.refs.invoice ? await provider.retrieveInvoice(event.refs.invoice) : undefined;
     const subscriptionId = invoice?.subscriptionId ?? event.refs.subscription;
+    const fetchedAt = new Date();
     const sub = subscriptionId ? await provider.retrieveSubscription(subscriptionId) : undefined;
     const mails: Array<() => Promise<unknown>> = [];
     const outcome = await ctx.db.asSystem(async (tx): Promise<EventOutcome> => {
@@ -162,6 +163,8 @@ export async function handleProviderEvent(
         customerId: sub.customerId,
       };
       await syncProfileSubscription(tx, {
+        subscriptionId: sub.id,
+        fetchedAt,
         userId: sub.userId,
         planId: sub.planId,
         status: sub.status,

@@ -209,18 +209,29 @@ export async function listActivePlans(tx: Tx): Promise<PlanRow[]> {
 
 /**
  * Keeps the profile's subscription fields true to the provider's subscription (system). A lifetime
- * member is left alone: renewals of an old plan must not downgrade them.
+ * member is left alone: renewals of an old plan must not downgrade them. Returns false when a newer
+ * read of the subscription was applied already (this one is stale and changes nothing).
  */
 export async function syncProfileSubscription(
   tx: Tx,
   s: {
+    subscriptionId: string;
+    fetchedAt: Date;
     userId: string;
     planId: string | null;
     status: string;
     periodEnd: Date | null;
     customerId: string | null;
   },
-) {
+): Promise<boolean> {
+  // Only a read newer than the last one applied may change the profile (the row lock orders workers).
+  const { rows } = await sql<{ subscriptionId: string }>`
+    insert into private.subscription_syncs as ss (subscription_id, user_id, fetched_at)
+    values (${s.subscriptionId}, ${s.userId}, ${s.fetchedAt})
+    on conflict (subscription_id) do update set fetched_at = excluded.fetched_at
+     where ss.fetched_at < excluded.fetched_at
+    returning subscription_id`.execute(tx);
+  if (rows.length === 0) return false;
   await sql`
     update public.profiles p
        set subscription_status = ${s.status},
@@ -229,6 +240,7 @@ export async function syncProfileSubscription(
                                         p.subscription_tier),
            stripe_customer_id = coalesce(${s.customerId}, p.stripe_customer_id)
      where p.id = ${s.userId} and p.subscription_tier is distinct from 'lifetime'`.execute(tx);
+  return true;
 }
 
 export async function findProfileContact(tx: Tx, userId: string) {

@@ -2,6 +2,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorBodySchema } from '../../../contracts/errors.ts';
 import {
+  adminPlanListSchema,
+  planIdParamsSchema,
+  planUpdateSchema,
   checkoutCreatedSchema,
   checkoutIdParamsSchema,
   checkoutInputSchema,
@@ -29,6 +32,7 @@ import {
   getCheckout,
   getMySales,
   getRevenue,
+  listAdminPlans,
   listAllTransactions,
   listMyPurchases,
   listPlans,
@@ -37,6 +41,7 @@ import {
   quotePromo,
   refundCheckout,
   startCheckout,
+  updatePlan,
 } from './payments.service.ts';
 import { createPromoCode, listPromoCodes, updatePromoCode } from './promotions.service.ts';
 
@@ -247,6 +252,34 @@ export const paymentsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     (request) => refundCheckout(ctx, requireUser(request.user), request.params.checkoutId),
+  );
+
+  app.get(
+    '/admin/payments/plans',
+    {
+      schema: {
+        tags,
+        summary: 'Admin: every subscription plan, inactive ones too',
+        security: signedIn,
+        response: { 200: adminPlanListSchema, ...errors },
+      },
+    },
+    (request) => listAdminPlans(ctx, requireUser(request.user)),
+  );
+
+  app.patch(
+    '/admin/payments/plans/:planId',
+    {
+      schema: {
+        tags,
+        summary: 'Admin: rename, reprice or (de)activate a plan (new checkouts use it)',
+        security: signedIn,
+        params: planIdParamsSchema,
+        body: planUpdateSchema,
+        response: { 200: adminPlanListSchema, ...errors },
+      },
+    },
+    (request) => updatePlan(ctx, requireUser(request.user), request.params.planId, request.body),
   );
 
   app.get(

@@ -445,3 +445,36 @@ export async function openBillingPortal(ctx: PaymentsContext, user: SessionUser)
   const url = await ctx.stripe.portalUrl(contact.stripeCustomerId, `${ctx.config.publicUrl}/purchases`);
   return { url: url! };
 }
+
+interface AdminPlanRow extends PlanRow {
+  isActive: boolean;
+}
+
+/** Admin: every plan, inactive ones too (private.admin_plans returns nothing to others → 404). */
+export async function listAdminPlans(ctx: PaymentsContext, admin: SessionUser) {
+  return ctx.db.asUser(admin, async (tx) => {
+    await requireAdmin(tx);
+    const { rows } = await sql<AdminPlanRow>`
+      select id, tier, billing_interval, name, price_cents, currency, is_active from private.admin_plans()`.execute(
+      tx,
+    );
+    return { plans: rows };
+  });
+}
+
+/** Admin: renames, reprices or (de)activates a plan; new checkouts use the new price. */
+export async function updatePlan(
+  ctx: PaymentsContext,
+  admin: SessionUser,
+  planId: string,
+  input: { name?: string | undefined; priceCents?: number | undefined; isActive?: boolean | undefined },
+) {
+  await ctx.db.asUser(admin, async (tx) => {
+    await requireAdmin(tx);
+    const { rows } = await sql<{ updatePlan: string }>`
+      select private.update_plan(${planId}::uuid, ${input.name ?? null}, ${input.priceCents ?? null}::int,
+                                 ${input.isActive ?? null}::boolean) as update_plan`.execute(tx);
+    if (rows.length === 0) throw new AppError('not_found', 'Plan not found.');
+  });
+  return listAdminPlans(ctx, admin);
+}
