@@ -107,12 +107,18 @@ describe('payments journey (test checkout)', () => {
     const receipts = page.getByRole('list', { name: 'Receipts, newest first' });
     await receipts.getByText('Paid Journey').waitFor();
     await receipts.getByText(`Discount (${CODE})`).waitFor();
+    // The plans on sale, on a phone.
+    await page.goto(`${running.baseUrl}/plans`);
+    await page.getByRole('heading', { name: 'Premium (monthly)' }).waitFor();
+    await page.getByRole('button', { name: 'Buy lifetime access' }).waitFor();
+    await expectNoHorizontalOverflow(page);
     expect(problems).toEqual([]);
 
     // The admin refunds, after confirming.
     const adminPage = await signIn(VIEWPORTS.desktop, ADMIN, '/admin/payments');
     const adminProblems = watchForProblems(adminPage, () => false);
     await adminPage.getByRole('heading', { name: 'Payments', level: 1 }).waitFor();
+    await adminPage.getByLabel('Price of Lifetime in USD').waitFor();
     const row = adminPage.getByRole('row').filter({ hasText: LEARNER.email }).filter({ hasText: 'Purchase' });
     await row.getByRole('button', { name: 'Refund' }).click();
     const dialog = adminPage.getByRole('dialog', { name: 'Refund this payment?' });

@@ -174,6 +174,11 @@ function UserMenu({ user }: { user: AuthUser }) {
             </Link>
           </li>
           <li>
+            <Link to="/plans" onClick={close}>
+              Plans
+            </Link>
+          </li>
+          <li>
             <button type="button" onClick={handleSignOut} disabled={signOut.isPending}>
               Sign out
             </button>

@@ -14,7 +14,11 @@ import { CoursePage } from '../features/courses/CoursePage.tsx';
 import { VerifyPage } from '../features/certificates/VerifyPage.tsx';
 import { authoringRoutes } from '../features/authoring/authoring.routes.tsx';
 import { learningRoutes } from '../features/learning/learning.routes.tsx';
-import { adminPaymentsRoutes, paymentsRoutes } from '../features/payments/payments.routes.tsx';
+import {
+  adminPaymentsRoutes,
+  paymentsRoutes,
+  publicPaymentsRoutes,
+} from '../features/payments/payments.routes.tsx';
 import { Layout, NotFoundPage, RouteErrorPage } from './Layout.tsx';
 import { RequireUser } from './RequireUser.tsx';
 
@@ -33,6 +37,7 @@ export const router = createBrowserRouter([
       { path: 'confirm-email-change', element: <ConfirmEmailChangePage /> },
       { path: 'forgot-password', element: <ForgotPasswordPage /> },
       { path: 'reset-password', element: <ResetPasswordPage /> },
+      ...publicPaymentsRoutes,
       {
         element: <RequireUser />,
         children: [

@@ -272,7 +272,9 @@ function EnrolmentBox({ course }: { course: CoursePageData }) {
     return (
       <div className="enrol-box">
         <p className="included">Included with a subscription</p>
-        <p className="muted small">Subscribers enrol here once subscriptions open.</p>
+        <ButtonLink to="/plans" variant="secondary" className="btn-block">
+          See plans
+        </ButtonLink>
       </div>
     );
   }

@@ -13,6 +13,8 @@ import {
   useMySales,
   useRefund,
   useRevenue,
+  useAdminPlans,
+  useUpdatePlan,
 } from './payments.api.ts';
 
 const TYPE_LABEL: Record<Transaction['type'], string> = {
@@ -174,6 +176,8 @@ export function AdminPaymentsPage() {
         </div>
       )}
 
+      <PlansEditor />
+
       <h2>Transactions</h2>
       {refund.isSuccess && <Alert tone="success">Refunded: the access it paid for has ended.</Alert>}
       <ErrorAlert error={refund.error} title="The refund did not go through" />
@@ -249,6 +253,93 @@ export function AdminPaymentsPage() {
           </p>
         )}
       </ConfirmDialog>
+    </>
+  );
+}
+
+/** Admins set each plan's price (in the site's currency) and whether it is on sale. */
+function PlansEditor() {
+  const plans = useAdminPlans();
+  const update = useUpdatePlan();
+  const [drafts, setDrafts] = useState<Record<string, string>>({});
+
+  return (
+    <>
+      <h2>Plans</h2>
+      <ErrorAlert error={update.error} title="The plan could not be saved" />
+      {plans.isPending ? (
+        <LoadingState label="Loading plans…" />
+      ) : plans.isError ? (
+        <ErrorState
+          error={plans.error}
+          title="Plans could not be loaded"
+          onRetry={() => void plans.refetch()}
+        />
+      ) : (
+        <table className="data-table">
+          <caption className="visually-hidden">Subscription plans</caption>
+          <thead>
+            <tr>
+              <th scope="col">Plan</th>
+              <th scope="col">Price</th>
+              <th scope="col">On sale</th>
+            </tr>
+          </thead>
+          <tbody>
+            {plans.data.plans.map((plan) => {
+              const draft = drafts[plan.id] ?? (plan.priceCents / 100).toFixed(2);
+              const cents = Math.round(Number(draft) * 100);
+              const valid = /^\d+(\.\d{1,2})?$/.test(draft) && cents > 0;
+              return (
+                <tr key={plan.id}>
+                  <th scope="row" data-label="Plan">
+                    {plan.name}
+                  </th>
+                  <td data-label="Price">
+                    <form
+                      className="promo-form"
+                      onSubmit={(event) => {
+                        event.preventDefault();
+                        if (valid) update.mutate({ planId: plan.id, priceCents: cents });
+                      }}
+                    >
+                      <label className="visually-hidden" htmlFor={`price-${plan.id}`}>
+                        Price of {plan.name} in {plan.currency}
+                      </label>
+                      <input
+                        id={`price-${plan.id}`}
+                        className="input input-compact"
+                        inputMode="decimal"
+                        value={draft}
+                        aria-invalid={valid ? undefined : true}
+                        onChange={(e) => setDrafts((d) => ({ ...d, [plan.id]: e.target.value }))}
+                      />
+                      <Button
+                        type="submit"
+                        variant="secondary"
+                        disabled={!valid || cents === plan.priceCents}
+                        busy={update.isPending && update.variables?.planId === plan.id}
+                      >
+                        Save price
+                      </Button>
+                    </form>
+                  </td>
+                  <td data-label="On sale">
+                    <label>
+                      <input
+                        type="checkbox"
+                        checked={plan.isActive}
+                        onChange={(e) => update.mutate({ planId: plan.id, isActive: e.target.checked })}
+                      />{' '}
+                      On sale
+                    </label>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
     </>
   );
 }

@@ -1,5 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { z } from 'zod';
 import {
+  adminPlanListSchema,
+  planListSchema,
+  type PlanUpdate,
   checkoutCreatedSchema,
   checkoutStatusSchema,
   paymentsInfoSchema,
@@ -12,6 +16,8 @@ import {
   type PurchasableItem,
 } from '../../../../contracts/payments.ts';
 import { api } from '../../lib/api.ts';
+
+const portalSchema = z.object({ url: z.string() });
 
 export const paymentKeys = {
   info: ['payments', 'info'] as const,
@@ -133,5 +139,39 @@ export function useMySales() {
   return useQuery({
     queryKey: paymentKeys.sales,
     queryFn: ({ signal }) => api.get('/api/instructor/sales', salesSchema, undefined, signal),
+  });
+}
+
+export function usePlans() {
+  return useQuery({
+    queryKey: ['payments', 'plans'] as const,
+    queryFn: ({ signal }) => api.get('/api/payments/plans', planListSchema, undefined, signal),
+  });
+}
+
+/** Stripe's billing portal (change card, cancel): the server opens a session for the caller. */
+export function useOpenPortal() {
+  return useMutation({
+    mutationFn: () => api.post('/api/payments/portal', portalSchema),
+    onSuccess: ({ url }) => window.location.assign(url),
+  });
+}
+
+export function useAdminPlans() {
+  return useQuery({
+    queryKey: ['payments', 'admin', 'plans'] as const,
+    queryFn: ({ signal }) => api.get('/api/admin/payments/plans', adminPlanListSchema, undefined, signal),
+  });
+}
+
+export function useUpdatePlan() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ planId, ...body }: { planId: string } & PlanUpdate) =>
+      api.patch(`/api/admin/payments/plans/${encodeURIComponent(planId)}`, adminPlanListSchema, body),
+    onSuccess: (data) => {
+      client.setQueryData(['payments', 'admin', 'plans'], data);
+      void client.invalidateQueries({ queryKey: ['payments', 'plans'] });
+    },
   });
 }

@@ -1,6 +1,10 @@
 import type { RouteObject } from 'react-router';
 import { CheckoutCancelPage, CheckoutSuccessPage, TestCheckoutPage } from './CheckoutPages.tsx';
 import { AdminPaymentsPage, InstructorSalesPage, PurchasesPage } from './PaymentsPages.tsx';
+import { PlansPage } from './PlansPage.tsx';
+
+/** Public: the plans on sale. */
+export const publicPaymentsRoutes: RouteObject[] = [{ path: 'plans', element: <PlansPage /> }];
 
 /** Signed-in routes of payments: checkout pages (test checkout, success, cancel) and receipts. */
 export const paymentsRoutes: RouteObject[] = [
