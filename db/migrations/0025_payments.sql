@@ -186,7 +186,7 @@ DECLARE
 BEGIN
   SELECT * INTO s FROM private.checkout_sessions cs WHERE cs.id = p_checkout_id AND cs.status = 'open';
   IF NOT FOUND THEN
-    RAISE EXCEPTION 'no open checkout %', p_checkout_id USING ERRCODE = 'P0002';
+    RETURN; -- no open checkout: nothing reserved, no row
   END IF;
   PERFORM 1 FROM public.promotional_codes pc WHERE pc.code = upper(btrim(p_code)) FOR UPDATE;
   SELECT * INTO r FROM private.promo_outcome(p_code, s.user_id, s.product_type, s.course_id, s.list_price_cents);

@@ -340,6 +340,15 @@ function callFor(name: string, args: string) {
     case 'uuid, uuid, integer, integer': // quiz_grant_extra(quiz, learner, attempts, minutes)
       return sql`select to_jsonb(r) as row from unnest(${ids}::uuid[]) as a(v) cross join unnest(${ids}::uuid[]) as b(w)
                    cross join lateral ${fn}(a.v, b.w, 1, 1) r`;
+    case 'uuid, text, integer, boolean': // update_plan(plan, name, price, active): nulls change nothing
+      return sql`select to_jsonb(r) as row from unnest(${ids}::uuid[]) as a(v) cross join lateral ${fn}(a.v, null, null, null) r`;
+    case 'uuid, text, text, text, timestamp with time zone': // fulfil_checkout (system only)
+      return sql`select to_jsonb(r) as row from unnest(${ids}::uuid[]) as a(v) cross join lateral ${fn}(a.v, null, null, null, null) r`;
+    case 'uuid, text, text, integer': // revoke_checkout (system only)
+      return sql`select to_jsonb(r) as row from unnest(${ids}::uuid[]) as a(v) cross join lateral ${fn}(a.v, 'refunded', null, null) r`;
+    case 'text, uuid, text, uuid, integer': // promo_outcome(code, user, product type, course, price) (system only)
+      return sql`select to_jsonb(r) as row from unnest(${texts}::text[]) as b(t) cross join unnest(${ids}::uuid[]) as a(v)
+                   cross join lateral ${fn}(b.t, a.v, 'course', a.v, 1000) r`;
     default:
       throw new Error(
         `Teach canaries.db.test.ts to call ${name}(${args}): every executable function is read.`,

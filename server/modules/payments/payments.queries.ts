@@ -72,11 +72,11 @@ export async function insertCheckout(tx: Tx, c: NewCheckout): Promise<string> {
 
 export type PromoOutcome = 'ok' | 'invalid' | 'expired' | 'used_up' | 'not_applicable';
 
-/** Reserves a code for the checkout under the code's row lock (private.reserve_promo). */
+/** Reserves a code for the checkout under the code's row lock (private.reserve_promo); undefined when the checkout is not open. */
 export async function reservePromo(tx: Tx, checkoutId: string, code: string) {
   const { rows } = await sql<{ outcome: PromoOutcome; discountCents: number; code: string }>`
     select outcome, discount_cents, code from private.reserve_promo(${checkoutId}, ${code})`.execute(tx);
-  return rows[0]!;
+  return rows[0];
 }
 
 /** What a code would give this user on an item (nothing is reserved). */

@@ -164,6 +164,7 @@ export async function startCheckout(
     let amountCents = priced.listPriceCents;
     if (input.promoCode) {
       const reserved = await reservePromo(tx, checkoutId, input.promoCode);
+      if (!reserved) throw new AppError('checkout_closed');
       // Throwing rolls the whole unit back: no checkout, no reservation.
       if (reserved.outcome !== 'ok') throw promoError(reserved.outcome, input.promoCode);
       amountCents -= reserved.discountCents;
