@@ -136,4 +136,29 @@ describe('payments journey (test checkout)', () => {
     await page.getByRole('button', { name: new RegExp(`^Buy for ${usd('49.00')}$`) }).waitFor();
     await expect(page.getByText('Enrolled', { exact: true }).count()).resolves.toBe(0);
   }, 180_000);
+
+  it('an instructor creates a code for their own course and sees the course sales', async () => {
+    const page = await signIn(
+      VIEWPORTS.phone,
+      { email: 'teacher@example.test', password: 'teacher-password-1' },
+      '/promo-codes',
+    );
+    const problems = watchForProblems(page, () => false);
+    await page.getByRole('heading', { name: 'Promotional codes', level: 1 }).waitFor();
+    // Instructors may only target their own courses: the other scopes are not offered.
+    await expect(page.getByLabel('Applies to').locator('option').allTextContents()).resolves.toEqual([
+      'Specific courses',
+    ]);
+    await page.getByLabel('Code', { exact: true }).fill('teacher10');
+    await page.getByLabel('Percent off (1–100)').fill('10');
+    await page.getByRole('checkbox', { name: 'Paid Journey' }).check();
+    await page.getByRole('button', { name: 'Create code' }).click();
+    await page.getByText('Code TEACHER10 created.').waitFor();
+    await page.getByRole('row').filter({ hasText: 'TEACHER10' }).getByText('10 % off, 1 course').waitFor();
+    await expectNoHorizontalOverflow(page);
+
+    await page.goto(`${running.baseUrl}/instructor/sales`);
+    await page.getByRole('row').filter({ hasText: 'Paid Journey' }).waitFor();
+    expect(problems).toEqual([]);
+  }, 120_000);
 });

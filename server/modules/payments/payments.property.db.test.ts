@@ -216,7 +216,7 @@ describe('any schedule of webhook events ends in the reference model', () => {
   it('holds for random schedules with duplicates, shuffling and concurrent workers', async () => {
     const seed = Number(process.env.PAYMENTS_PROPERTY_SEED ?? Date.now() % 1_000_000);
     const schedules = Number(
-      process.env.PAYMENTS_PROPERTY_SCHEDULES ?? (testDb.db.engine === 'pglite' ? 100 : 200),
+      process.env.PAYMENTS_PROPERTY_SCHEDULES ?? (testDb.db.engine === 'pglite' ? 100 : 150),
     );
     for (let i = 0; i < schedules; i++) await runSchedule(seed + i);
     // Every event id was stored once (the primary key), and nothing unknown was asked of Stripe.

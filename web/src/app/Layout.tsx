@@ -178,6 +178,20 @@ function UserMenu({ user }: { user: AuthUser }) {
               Plans
             </Link>
           </li>
+          {(user.role === 'instructor' || user.role === 'admin') && (
+            <>
+              <li>
+                <Link to="/instructor/sales" onClick={close}>
+                  Sales
+                </Link>
+              </li>
+              <li>
+                <Link to="/promo-codes" onClick={close}>
+                  Promotional codes
+                </Link>
+              </li>
+            </>
+          )}
           <li>
             <button type="button" onClick={handleSignOut} disabled={signOut.isPending}>
               Sign out

@@ -1,7 +1,11 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { z } from 'zod';
+import { authoringCourseListSchema } from '../../../../contracts/authoring.ts';
 import {
   adminPlanListSchema,
+  promoCodeListSchema,
+  promoCodeSchema,
+  type PromoCodeInput,
   planListSchema,
   type PlanUpdate,
   checkoutCreatedSchema,
@@ -173,5 +177,41 @@ export function useUpdatePlan() {
       client.setQueryData(['payments', 'admin', 'plans'], data);
       void client.invalidateQueries({ queryKey: ['payments', 'plans'] });
     },
+  });
+}
+
+const promoKeys = { list: ['payments', 'promo-codes'] as const };
+
+/** The codes the caller manages (row-level security decides which). */
+export function usePromoCodes() {
+  return useQuery({
+    queryKey: promoKeys.list,
+    queryFn: ({ signal }) => api.get('/api/promo-codes', promoCodeListSchema, undefined, signal),
+  });
+}
+
+export function useCreatePromoCode() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (input: PromoCodeInput) => api.post('/api/promo-codes', promoCodeSchema, input),
+    onSuccess: () => void client.invalidateQueries({ queryKey: promoKeys.list }),
+  });
+}
+
+export function useUpdatePromoCode() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ codeId, ...body }: { codeId: string; isActive: boolean }) =>
+      api.patch(`/api/promo-codes/${encodeURIComponent(codeId)}`, promoCodeSchema, body),
+    onSuccess: () => void client.invalidateQueries({ queryKey: promoKeys.list }),
+  });
+}
+
+/** The caller's own courses (first 100), to pick the ones a code applies to. */
+export function useMyCourseChoices() {
+  return useQuery({
+    queryKey: ['payments', 'my-courses'] as const,
+    queryFn: ({ signal }) =>
+      api.get('/api/authoring/courses', authoringCourseListSchema, { scope: 'mine', limit: 100 }, signal),
   });
 }

@@ -2,6 +2,7 @@ import type { RouteObject } from 'react-router';
 import { CheckoutCancelPage, CheckoutSuccessPage, TestCheckoutPage } from './CheckoutPages.tsx';
 import { AdminPaymentsPage, InstructorSalesPage, PurchasesPage } from './PaymentsPages.tsx';
 import { PlansPage } from './PlansPage.tsx';
+import { PromoCodesPage } from './PromoCodesPage.tsx';
 
 /** Public: the plans on sale. */
 export const publicPaymentsRoutes: RouteObject[] = [{ path: 'plans', element: <PlansPage /> }];
@@ -13,6 +14,7 @@ export const paymentsRoutes: RouteObject[] = [
   { path: 'checkout/:checkoutId/cancel', element: <CheckoutCancelPage /> },
   { path: 'purchases', element: <PurchasesPage /> },
   { path: 'instructor/sales', element: <InstructorSalesPage /> },
+  { path: 'promo-codes', element: <PromoCodesPage /> },
 ];
 
 /** Admin-only routes of payments. */
