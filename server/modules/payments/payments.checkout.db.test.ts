@@ -5,7 +5,7 @@ import { buildApp, type App } from '../../app.ts';
 import type { SessionUser } from '../../db/session.ts';
 import { buildCourse, makeUser, type BuiltCourse } from '../courses/courses.fixtures.ts';
 import { accessOf, call, insertCode, transactionsOf } from './payments.fixtures.ts';
-import { PROMO_QUOTE_LIMIT } from './payments.service.ts';
+import { PROMO_CHECKOUT_LIMIT, PROMO_QUOTE_LIMIT } from './payments.service.ts';
 
 /**
  * Without Stripe keys: the built-in test checkout, promotional codes, tampering and the admin and
@@ -259,6 +259,30 @@ describe('promotional codes', () => {
     const limited = await quote(learner, 'GUESS99X');
     expect(limited.statusCode).toBe(429);
     expect(limited.json().error.code).toBe('rate_limited');
+  });
+
+  it('checkouts carrying a code are rate-limited too (they must not be a faster way to try codes)', async () => {
+    const learner = await makeUser(testDb.db, 'student', 'prober2');
+    const statuses = [];
+    for (let i = 0; i < PROMO_CHECKOUT_LIMIT.max; i++)
+      statuses.push(
+        (
+          await call(app, 'POST', '/api/payments/checkout', learner, {
+            item: courseItem(),
+            promoCode: `TRY${i}X`,
+          })
+        ).statusCode,
+      );
+    expect(statuses.every((s) => s === 404)).toBe(true);
+    const limited = await call(app, 'POST', '/api/payments/checkout', learner, {
+      item: courseItem(),
+      promoCode: 'TRY99X',
+    });
+    expect(limited.statusCode).toBe(429);
+    // Without a code, buying still works.
+    expect(
+      (await call(app, 'POST', '/api/payments/checkout', learner, { item: courseItem() })).statusCode,
+    ).toBe(200);
   });
 
   it('a 100 % code enrols without a payment, as promotional, and shows the discounted checkout price', async () => {

@@ -35,6 +35,17 @@ import {
 
 /** "What does this code give me": per learner, a sliding window (never a way to enumerate codes). */
 export const PROMO_QUOTE_LIMIT = { bucket: 'promo_quote.user', max: 20, windowSeconds: 10 * 60 };
+/**
+ * Checkouts that carry a code, per learner: the checkout answers with the same reasons as the quote,
+ * so it must not be a faster way to try codes. Looser than the quote (a buyer may retry a few times).
+ */
+export const PROMO_CHECKOUT_LIMIT = { bucket: 'promo_checkout.user', max: 60, windowSeconds: 10 * 60 };
+
+function rateLimited(wait: number): AppError {
+  return new AppError('rate_limited', `Too many code checks; try again in ${wait} s.`, {
+    retryAfterSeconds: wait,
+  });
+}
 
 const PROMO_ERRORS: Record<Exclude<PromoOutcome, 'ok'>, ErrorCode> = {
   invalid: 'promo_invalid',
@@ -123,10 +134,7 @@ export async function quotePromo(
       }),
     };
   });
-  if (result.wait > 0)
-    throw new AppError('rate_limited', `Too many code checks; try again in ${result.wait} s.`, {
-      retryAfterSeconds: result.wait,
-    });
+  if (result.wait > 0) throw rateLimited(result.wait);
   const quote = result.quote!;
   if (quote.outcome !== 'ok') throw promoError(quote.outcome, input.code);
   return {
@@ -148,6 +156,11 @@ export async function startCheckout(
   input: { item: PurchasableItem; promoCode?: string | undefined },
 ): Promise<CheckoutCreated> {
   const priced = await ctx.db.asUser(user, (tx) => priceItem(tx, input.item, true));
+  if (input.promoCode) {
+    // Its own unit of work: an attempt with a wrong code must count even though its checkout rolls back.
+    const wait = await ctx.db.asSystem((tx) => consume(tx, PROMO_CHECKOUT_LIMIT, subjectHash(user.id)));
+    if (wait > 0) throw rateLimited(wait);
+  }
   const provider = ctx.active;
   const opened = await ctx.db.asSystem(async (tx) => {
     const checkoutId = await insertCheckout(tx, {
@@ -300,7 +313,9 @@ export async function getCheckout(
  */
 export async function payTestCheckout(ctx: PaymentsContext, user: SessionUser, checkoutId: string) {
   const row = await readOwnCheckout(ctx, user, checkoutId);
-  if (!row || row.provider !== 'test_checkout') throw new AppError('not_found', 'Checkout not found.');
+  // Once Stripe is configured, a test checkout left open from before can no longer be "paid".
+  if (!row || row.provider !== 'test_checkout' || ctx.active.name !== 'test_checkout')
+    throw new AppError('not_found', 'Checkout not found.');
   const paid = await ctx.test.pay(checkoutId, user.id);
   if (!paid && !row.fulfilledAt) throw new AppError('checkout_closed');
   await handleProviderEvent(ctx, ctx.test, {
