@@ -150,6 +150,12 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
       const s = state.sessions.get(m[1]!);
       return s ? sessionView(s, expand) : undefined;
     }
+    if (method === 'POST' && (m = path.match(/^\/v1\/checkout\/sessions\/([^/]+)\/expire$/))) {
+      const s = state.sessions.get(m[1]!);
+      if (!s || s.status !== 'open') return undefined;
+      s.status = 'expired';
+      return s;
+    }
     if (method === 'GET' && (m = path.match(/^\/v1\/payment_intents\/([^/]+)$/))) {
       const pi = state.paymentIntents.get(m[1]!);
       return pi ? expandIntent(pi, expand) : undefined;

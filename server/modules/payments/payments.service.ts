@@ -332,9 +332,15 @@ export async function payTestCheckout(ctx: PaymentsContext, user: SessionUser, c
 export async function cancelCheckout(ctx: PaymentsContext, user: SessionUser, checkoutId: string) {
   const row = await readOwnCheckout(ctx, user, checkoutId);
   if (!row) throw new AppError('not_found', 'Checkout not found.');
-  // Only the test checkout can be closed from here; a Stripe session expires on Stripe's side.
-  if (row.provider === 'test_checkout' && row.status === 'open')
-    await ctx.db.asSystem((tx) => expireCheckout(tx, checkoutId, 'expired'));
+  const provider = providerFor(ctx, row.provider);
+  if (row.status === 'open' && provider) {
+    const sessionId = await ctx.db.asSystem(
+      async (tx) => (await findCheckout(tx, checkoutId))?.providerSessionId,
+    );
+    // The provider closes its session first; then its state (expired, or paid after all) is applied.
+    if (sessionId) await provider.expireCheckout(sessionId, checkoutId);
+    await syncCheckout(ctx, checkoutId);
+  }
   return getCheckout(ctx, user, checkoutId);
 }
 

@@ -295,6 +295,35 @@ describe('refunds and disputes', () => {
   });
 });
 
+describe('cancelling', () => {
+  it('the cancel page expires the Stripe session (keyed by our id) and releases the code at once; a paid one stays paid', async () => {
+    const code = `CXL${Date.now()}`;
+    await insertCode(testDb.db, { code, discountValue: 10, maxUses: 1 });
+    const first = await makeUser(testDb.db, 'student', 'cancels');
+    const second = await makeUser(testDb.db, 'student', 'waits');
+    const { checkoutId, sessionId } = await buy(first, { promoCode: code });
+    const res = await call(app, 'POST', `/api/payments/checkouts/${checkoutId}/cancel`, first);
+    expect(res.json().status).toBe('expired');
+    expect(stripe.sessions.get(sessionId)!.status).toBe('expired');
+    const expire = stripe.requests.find((r) => r.path === `/v1/checkout/sessions/${sessionId}/expire`)!;
+    expect(expire.idempotencyKey).toBe(`expire:${checkoutId}`);
+    const next = await call(app, 'POST', '/api/payments/checkout', second, {
+      item: { type: 'course', courseId: course.id },
+      promoCode: code,
+    });
+    expect(next.statusCode, next.body).toBe(200);
+
+    // Paid on Stripe before the learner pressed "back": cancelling changes nothing, the access is granted.
+    const third = await makeUser(testDb.db, 'student', 'paidfirst');
+    const paid = await buy(third);
+    stripe.pay(paid.sessionId);
+    expect(
+      (await call(app, 'POST', `/api/payments/checkouts/${paid.checkoutId}/cancel`, third)).json().status,
+    ).toBe('paid');
+    expect((await accessOf(testDb.db, third.id, course.id))?.live).toBe(true);
+  });
+});
+
 describe('subscriptions', () => {
   it('a plan checkout sets the profile; a failed renewal emails the learner and keeps access to period end', async () => {
     const learner = await makeUser(testDb.db, 'student', 'subscriber');

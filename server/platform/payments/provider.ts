@@ -84,6 +84,8 @@ export interface PaymentProvider {
   readonly name: ProviderName;
   createCheckout(request: CheckoutRequest): Promise<OpenedCheckout>;
   retrieveCheckout(sessionId: string): Promise<CheckoutState>;
+  /** Closes an open session (the learner cancelled); a session already paid stays paid. */
+  expireCheckout(sessionId: string, checkoutId: string): Promise<void>;
   /** Refunds the whole payment; the idempotency key is derived from our checkout id. */
   refund(paymentId: string, checkoutId: string): Promise<void>;
   /** Our checkout id for a provider payment (from its metadata), or null. */

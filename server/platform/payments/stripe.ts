@@ -163,6 +163,12 @@ export function createStripeProvider(options: StripeOptions): PaymentProvider & 
       };
     },
 
+    async expireCheckout(sessionId: string, checkoutId: string): Promise<void> {
+      const session = await stripe.checkout.sessions.retrieve(sessionId);
+      if (session.status !== 'open') return;
+      await stripe.checkout.sessions.expire(sessionId, {}, { idempotencyKey: `expire:${checkoutId}` });
+    },
+
     async refund(paymentId: string, checkoutId: string): Promise<void> {
       await stripe.refunds.create({ payment_intent: paymentId }, { idempotencyKey: `refund:${checkoutId}` });
     },

@@ -77,6 +77,14 @@ export function createTestCheckoutProvider(db: Db): PaymentProvider & {
       };
     },
 
+    async expireCheckout(_sessionId, checkoutId) {
+      // Like Stripe, a session already paid cannot be expired.
+      await db.asSystem((tx) =>
+        sql`select private.expire_checkout(id, 'expired') from private.checkout_sessions
+             where id = ${checkoutId} and test_paid_at is null`.execute(tx),
+      );
+    },
+
     async pay(checkoutId, userId) {
       return db.asSystem(async (tx) => {
         const result = await sql`
