@@ -40,6 +40,8 @@ export interface StripeStandIn {
   pay(sessionId: string): string;
   /** Stripe lets the session expire unpaid. */
   expire(sessionId: string): void;
+  /** A delayed payment method (bank debit) completes the session, then the payment fails. */
+  failAsync(sessionId: string): void;
   /** A full refund (as from the dashboard). */
   refundPayment(paymentIntentId: string): string;
   /** A dispute opens, then is lost. */
@@ -290,6 +292,11 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
       state.paymentIntents.set(pi.id, pi);
       Object.assign(session, { status: 'complete', payment_status: 'paid', customer, payment_intent: pi.id });
       return pi.id;
+    },
+
+    failAsync(sessionId) {
+      const session = state.sessions.get(sessionId)!;
+      Object.assign(session, { status: 'complete', payment_status: 'unpaid' });
     },
 
     expire(sessionId) {

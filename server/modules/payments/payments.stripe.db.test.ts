@@ -295,6 +295,32 @@ describe('refunds and disputes', () => {
   });
 });
 
+describe('a delayed payment that fails', () => {
+  it('enrols nobody, records the failure once and releases the code', async () => {
+    const code = `ASYNC${Date.now()}`;
+    await insertCode(testDb.db, { code, discountValue: 10, maxUses: 1 });
+    const learner = await makeUser(testDb.db, 'student', 'debit');
+    const { checkoutId, sessionId } = await buy(learner, { promoCode: code });
+    stripe.failAsync(sessionId);
+    const event = stripe.event('checkout.session.async_payment_failed', stripe.sessions.get(sessionId)!);
+    await deliver(app, event);
+    await deliver(app, stripe.event('checkout.session.completed', stripe.sessions.get(sessionId)!));
+    expect(await accessOf(testDb.db, learner.id, course.id)).toBeUndefined();
+    expect((await transactionsOf(testDb.db, learner.id)).map((r) => [r.type, r.status])).toEqual([
+      ['purchase', 'failed'],
+    ]);
+    expect((await call(app, 'GET', `/api/payments/checkouts/${checkoutId}`, learner)).json().status).toBe(
+      'failed',
+    );
+    const other = await makeUser(testDb.db, 'student', 'after-debit');
+    const res = await call(app, 'POST', '/api/payments/checkout', other, {
+      item: { type: 'course', courseId: course.id },
+      promoCode: code,
+    });
+    expect(res.statusCode, res.body).toBe(200);
+  });
+});
+
 describe('cancelling', () => {
   it('the cancel page expires the Stripe session (keyed by our id) and releases the code at once; a paid one stays paid', async () => {
     const code = `CXL${Date.now()}`;
@@ -382,6 +408,11 @@ describe('subscriptions', () => {
     const paid = stripe.renew(subscriptionId, 'paid');
     await deliver(app, stripe.event('invoice.paid', stripe.invoices.get(paid)!));
     expect((await profile()).subscriptionStatus).toBe('active');
+    // The billing portal opens for the subscriber's Stripe customer; a learner without one gets 404.
+    const portal = await call(app, 'POST', '/api/payments/portal', learner);
+    expect(portal.json()).toEqual({ url: `https://billing.stripe.test/${active.stripeCustomerId}` });
+    expect((await call(app, 'POST', '/api/payments/portal', admin)).statusCode).toBe(404);
+
     stripe.cancelSubscription(subscriptionId);
     await deliver(
       app,
