@@ -493,6 +493,26 @@ describe('plans', () => {
     ]);
   });
 
+  it('subscribers enrol in subscription courses as `subscription`; others are refused', async () => {
+    const subCourse = await buildCourse(testDb.db, owner, {
+      course: { title: 'Club', accessType: 'subscription', priceCents: 0 },
+    });
+    const learner = await makeUser(testDb.db, 'student', 'clubber');
+    const url = `/api/payments/subscription-enrollment/${subCourse.id}`;
+    expect((await call(app, 'POST', url, learner)).statusCode).toBe(403);
+    const basic = (await plans()).find((p) => p.tier === 'basic' && p.billingInterval === 'month')!;
+    const { checkoutId } = (
+      await call(app, 'POST', '/api/payments/checkout', learner, { item: { type: 'plan', planId: basic.id } })
+    ).json();
+    await call(app, 'POST', `/api/payments/test-checkout/${checkoutId}/pay`, learner);
+    const res = await call(app, 'POST', url, learner);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(await accessOf(testDb.db, learner.id, subCourse.id)).toMatchObject({
+      accessType: 'subscription',
+      live: true,
+    });
+  });
+
   it('a 100 % subscription code grants the lifetime tier without payment; course codes do not apply to plans', async () => {
     const learner = await makeUser(testDb.db, 'student', 'forever');
     const lifetime = (await plans()).find((p) => p.tier === 'lifetime')!;

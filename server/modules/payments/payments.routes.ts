@@ -23,7 +23,9 @@ import {
   salesSchema,
   transactionListSchema,
 } from '../../../contracts/payments.ts';
+import { enrollmentCreatedSchema } from '../../../contracts/courses.ts';
 import type { SessionUser } from '../../db/session.ts';
+import { enrolWithSubscription } from '../courses/courses.service.ts';
 import { AppError } from '../../platform/errors.ts';
 import { WebhookSignatureError } from '../../platform/payments/stripe.ts';
 import { createPaymentsContext, handleProviderEvent, type PaymentsContext } from './payments.fulfilment.ts';
@@ -173,6 +175,20 @@ export const paymentsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     (request) => quotePromo(ctx, requireUser(request.user), request.body),
+  );
+
+  app.post(
+    '/payments/subscription-enrollment/:courseId',
+    {
+      schema: {
+        tags,
+        summary: 'Enrol in a subscription course through your active plan (the courses module decides)',
+        security: signedIn,
+        params: z.object({ courseId: z.uuid() }).strict(),
+        response: { 200: enrollmentCreatedSchema, ...errors, 409: errorBodySchema },
+      },
+    },
+    (request) => enrolWithSubscription(request, request.params.courseId),
   );
 
   app.get(

@@ -22,6 +22,7 @@ import {
 import { RatingText, Thumbnail } from '../../components/CourseVisuals.tsx';
 import { useCoursePage, useEnrolFree } from './courses.api.ts';
 import { BuyBox } from '../payments/BuyBox.tsx';
+import { SubscriptionBox } from '../payments/SubscriptionBox.tsx';
 import { LessonPlayerDialog } from './LessonPlayerDialog.tsx';
 import { LockIcon } from './LockIcon.tsx';
 import { ReviewsPanel } from './ReviewsPanel.tsx';
@@ -269,14 +270,7 @@ function EnrolmentBox({ course }: { course: CoursePageData }) {
     );
   }
   if (course.accessType === 'subscription') {
-    return (
-      <div className="enrol-box">
-        <p className="included">Included with a subscription</p>
-        <ButtonLink to="/plans" variant="secondary" className="btn-block">
-          See plans
-        </ButtonLink>
-      </div>
-    );
+    return <SubscriptionBox courseId={course.id} slug={course.slug} signedIn={viewer.isSignedIn} />;
   }
   if (!viewer.isSignedIn) {
     return (
