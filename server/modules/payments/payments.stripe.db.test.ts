@@ -20,6 +20,7 @@ import {
   insertCode,
   transactionsOf,
 } from './payments.fixtures.ts';
+import { syncProfileSubscription } from './payments.queries.ts';
 
 /**
  * Stripe end to end through the official SDK against a local stand-in: checkout, webhooks (signed,
@@ -419,5 +420,33 @@ describe('subscriptions', () => {
       stripe.event('customer.subscription.deleted', stripe.subscriptions.get(subscriptionId)!),
     );
     expect((await profile()).subscriptionStatus).toBe('cancelled');
+  });
+});
+
+describe('subscription reads from several workers', () => {
+  it('a read fetched before the last one applied changes nothing (no going back to a stale state)', async () => {
+    const learner = await makeUser(testDb.db, 'student', 'stale');
+    const base = {
+      subscriptionId: `sub_stale_${learner.id}`,
+      userId: learner.id,
+      planId: null,
+      customerId: null,
+    };
+    const newer = new Date();
+    const older = new Date(newer.getTime() - 1000);
+    const periodEnd = new Date(Date.now() + 10 * 86_400_000);
+    const apply = (fetchedAt: Date, status: string) =>
+      testDb.db.asSystem((tx) => syncProfileSubscription(tx, { ...base, fetchedAt, status, periodEnd }));
+    expect(await apply(newer, 'past_due')).toBe(true);
+    expect(await apply(older, 'active')).toBe(false);
+    const status = await testDb.db.asSystem((tx) =>
+      tx
+        .selectFrom('profiles')
+        .where('id', '=', learner.id)
+        .select('subscriptionStatus')
+        .executeTakeFirstOrThrow(),
+    );
+    expect(status.subscriptionStatus).toBe('past_due');
+    expect(await apply(new Date(newer.getTime() + 1000), 'active')).toBe(true);
   });
 });
