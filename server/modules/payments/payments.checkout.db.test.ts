@@ -491,6 +491,19 @@ describe('plans', () => {
     expect(await transactionsOf(testDb.db, learner.id)).toEqual([
       expect.objectContaining({ type: 'subscription', status: 'completed', amountCents: premium.priceCents }),
     ]);
+    // One plan at a time; lifetime remains an upgrade.
+    const again = await call(app, 'POST', '/api/payments/checkout', learner, {
+      item: { type: 'plan', planId: premium.id },
+    });
+    expect(again.json().error.code).toBe('conflict');
+    const lifetime = (await plans()).find((p) => p.tier === 'lifetime')!;
+    expect(
+      (
+        await call(app, 'POST', '/api/payments/checkout', learner, {
+          item: { type: 'plan', planId: lifetime.id },
+        })
+      ).statusCode,
+    ).toBe(200);
   });
 
   it('subscribers enrol in subscription courses as `subscription`; others are refused', async () => {

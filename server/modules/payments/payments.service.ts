@@ -74,6 +74,19 @@ async function priceItem(tx: Tx, item: PurchasableItem, forPurchase: boolean): P
   if (item.type === 'plan') {
     const plan = (await listActivePlans(tx)).find((p) => p.id === item.planId);
     if (!plan) throw new AppError('not_found', 'Plan not found.');
+    if (forPurchase) {
+      // One plan at a time: a second subscription would bill twice (plan changes go through the
+      // billing portal); lifetime members need nothing more. Lifetime stays an upgrade for subscribers.
+      const { rows } = await sql<{ active: boolean; tier: string | null }>`
+        select private.has_active_subscription() as active,
+               (select subscription_tier from public.profiles where id = auth.uid()) as tier`.execute(tx);
+      const { active, tier } = rows[0] ?? { active: false, tier: null };
+      if (tier === 'lifetime' || (active && plan.tier !== 'lifetime'))
+        throw new AppError(
+          'conflict',
+          'You already have an active plan; change it from Manage billing on the Plans page.',
+        );
+    }
     return {
       productType: plan.tier === 'lifetime' ? 'lifetime' : 'subscription',
       courseId: null,
