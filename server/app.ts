@@ -36,6 +36,7 @@ import { learningRoutes } from './modules/learning/learning.routes.ts';
 import { mailboxRoutes } from './modules/mailbox/mailbox.routes.ts';
 import { markdownRoutes } from './modules/markdown/markdown.routes.ts';
 import { quizzesRoutes } from './modules/quizzes/quizzes.routes.ts';
+import { paymentsRoutes } from './modules/payments/payments.routes.ts';
 import { authPlugin } from './platform/auth.ts';
 import { createBackground, type Background } from './platform/background.ts';
 import { createJobs, type Jobs } from './platform/jobs/jobs.ts';
@@ -92,6 +93,7 @@ const modules: Array<{ prefix: string; routes: FastifyPluginAsyncZod | FastifyPl
   { prefix: '/api', routes: quizzesRoutes },
   { prefix: '/api', routes: certificatesRoutes },
   { prefix: '/api', routes: challengesRoutes },
+  { prefix: '/api', routes: paymentsRoutes },
 ];
 
 export interface AppDeps {

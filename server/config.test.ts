@@ -51,6 +51,13 @@ describe('parseConfig', () => {
         bwrap: undefined,
         javaHome: undefined,
       },
+      payments: {
+        stripeSecretKey: undefined,
+        stripeWebhookSecret: undefined,
+        stripeApiBase: undefined,
+        currency: 'USD',
+        checkoutTtlMinutes: 60,
+      },
     });
   });
 
@@ -93,6 +100,11 @@ describe('parseConfig', () => {
       UW_JUDGE_PYTHON: '/usr/bin/python3.11',
       UW_JUDGE_BWRAP: '/usr/local/bin/bwrap',
       JAVA_HOME: '/usr/lib/jvm/java-17-openjdk-amd64',
+      STRIPE_SECRET_KEY: 'sk_live_abc123',
+      STRIPE_WEBHOOK_SECRET: 'whsec_abc123',
+      STRIPE_API_BASE: 'http://stripe-mock:12111',
+      PAYMENTS_CURRENCY: 'EUR',
+      CHECKOUT_TTL_MINUTES: '45',
     });
     expect(config).toEqual({
       port: 8080,
@@ -131,6 +143,13 @@ describe('parseConfig', () => {
         python: '/usr/bin/python3.11',
         bwrap: '/usr/local/bin/bwrap',
         javaHome: '/usr/lib/jvm/java-17-openjdk-amd64',
+      },
+      payments: {
+        stripeSecretKey: 'sk_live_abc123',
+        stripeWebhookSecret: 'whsec_abc123',
+        stripeApiBase: 'http://stripe-mock:12111',
+        currency: 'EUR',
+        checkoutTtlMinutes: 45,
       },
     });
   });

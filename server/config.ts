@@ -54,6 +54,18 @@ export interface Config {
   progressHeartbeatFlushMs: number;
   /** The code judge worker: concurrent sandbox runs and where the sandbox finds its tools. */
   judge: JudgeConfig;
+  /**
+   * Payments: Stripe when a secret key is set, else the built-in test checkout (no money moves).
+   * `apiBase` points the SDK elsewhere (a local stand-in in tests). Never log the keys.
+   */
+  payments: {
+    stripeSecretKey: string | undefined;
+    stripeWebhookSecret: string | undefined;
+    stripeApiBase: string | undefined;
+    currency: string;
+    /** Minutes a checkout (and the promotional code it reserves) stays open; Stripe allows 30–1440. */
+    checkoutTtlMinutes: number;
+  };
 }
 
 export interface JudgeConfig {
@@ -150,6 +162,20 @@ const envSchema = z.object({
   UW_JUDGE_PYTHON: z.string().regex(/^\//).optional(),
   UW_JUDGE_BWRAP: z.string().regex(/^\//).optional(),
   JAVA_HOME: z.string().regex(/^\//).optional(),
+  STRIPE_SECRET_KEY: z
+    .string()
+    .regex(/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/)
+    .optional(),
+  STRIPE_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9_]+$/)
+    .optional(),
+  STRIPE_API_BASE: z.url({ protocol: /^https?$/ }).optional(),
+  PAYMENTS_CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .default('USD'),
+  CHECKOUT_TTL_MINUTES: int(30, 1440).default(60),
 });
 
 type EnvName = keyof typeof envSchema.shape;
@@ -194,6 +220,13 @@ export const EXPECTED: Record<EnvName, string> = {
   UW_JUDGE_PYTHON: 'an absolute path to a python3.X interpreter binary',
   UW_JUDGE_BWRAP: 'an absolute path to the bwrap binary',
   JAVA_HOME: 'an absolute path to a JDK 17 or newer',
+  STRIPE_SECRET_KEY:
+    'a Stripe secret or restricted key (sk_test_…, sk_live_…); unset means the built-in test checkout',
+  STRIPE_WEBHOOK_SECRET: 'the webhook signing secret (whsec_…); required with STRIPE_SECRET_KEY',
+  STRIPE_API_BASE:
+    'an http:// or https:// URL of a Stripe-compatible API (tests); unset means api.stripe.com',
+  PAYMENTS_CURRENCY: 'a three-letter ISO 4217 code in capitals (USD)',
+  CHECKOUT_TTL_MINUTES: 'an integer number of minutes from 30 to 1440',
 };
 
 /** Values never echoed back in error messages (a database URL may carry a password). */
@@ -203,6 +236,8 @@ const SECRET_VARS = new Set<EnvName>([
   'SMTP_URL',
   'S3_ACCESS_KEY_ID',
   'S3_SECRET_ACCESS_KEY',
+  'STRIPE_SECRET_KEY',
+  'STRIPE_WEBHOOK_SECRET',
 ]);
 
 /**
@@ -248,6 +283,12 @@ export function parseConfig(env: Record<string, string | undefined>): ParsedConf
     const missing = input.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID';
     if (!problems.has(missing)) problems.set(missing, `${missing}: expected ${EXPECTED[missing]}`);
   }
+  // Stripe without its webhook secret would take money and never hear that it did.
+  if (input.STRIPE_SECRET_KEY && !input.STRIPE_WEBHOOK_SECRET && !problems.has('STRIPE_WEBHOOK_SECRET'))
+    problems.set(
+      'STRIPE_WEBHOOK_SECRET',
+      `STRIPE_WEBHOOK_SECRET: required with STRIPE_SECRET_KEY; expected ${EXPECTED.STRIPE_WEBHOOK_SECRET}`,
+    );
   if (!result.success || problems.size > 0) throw new ConfigError([...problems.values()]);
 
   const e = result.data;
@@ -299,6 +340,13 @@ export function parseConfig(env: Record<string, string | undefined>): ParsedConf
       python: e.UW_JUDGE_PYTHON,
       bwrap: e.UW_JUDGE_BWRAP,
       javaHome: e.JAVA_HOME,
+    },
+    payments: {
+      stripeSecretKey: e.STRIPE_SECRET_KEY,
+      stripeWebhookSecret: e.STRIPE_WEBHOOK_SECRET,
+      stripeApiBase: e.STRIPE_API_BASE,
+      currency: e.PAYMENTS_CURRENCY,
+      checkoutTtlMinutes: e.CHECKOUT_TTL_MINUTES,
     },
   };
 }
@@ -367,5 +415,10 @@ export function describeConfig(config: Config): Record<string, unknown> {
             secretAccessKey: config.storage.secretAccessKey && '[redacted]',
           }
         : config.storage,
+    payments: {
+      ...config.payments,
+      stripeSecretKey: config.payments.stripeSecretKey && '[redacted]',
+      stripeWebhookSecret: config.payments.stripeWebhookSecret && '[redacted]',
+    },
   };
 }

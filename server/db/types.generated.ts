@@ -40,6 +40,38 @@ export interface PrivateAuthSessions {
   userAgent: string | null;
 }
 
+export interface PrivateCheckoutSessions {
+  id: Generated<string>;
+  userId: string | null;
+  productType: 'course' | 'subscription' | 'lifetime';
+  courseId: string | null;
+  planId: string | null;
+  productName: string;
+  listPriceCents: number;
+  discountCents: Generated<number>;
+  amountCents: number;
+  currency: Generated<string>;
+  promoCodeId: string | null;
+  promoCode: string | null;
+  provider: 'stripe' | 'test_checkout' | 'free_grant';
+  providerSessionId: string | null;
+  paymentUrl: string | null;
+  paymentId: string | null;
+  providerCustomerId: string | null;
+  providerSubscriptionId: string | null;
+  status: Generated<('open' | 'completed' | 'expired' | 'failed')>;
+  expiresAt: Timestamp;
+  fulfilledAt: Timestamp | null;
+  revokedAt: Timestamp | null;
+  revokeReason: ('refunded' | 'dispute_lost') | null;
+  testPaidAt: Timestamp | null;
+  testRefundedAt: Timestamp | null;
+  createdAt: Generated<Timestamp>;
+  updatedAt: Generated<Timestamp>;
+  createdBy: string | null;
+  updatedBy: string | null;
+}
+
 export interface PrivateCourseAccessGrants {
   id: Generated<string>;
   courseId: string;
@@ -81,6 +113,29 @@ export interface PrivateJudgeWorkers {
   sandbox: Json;
   canaries: Json;
   updatedAt: Generated<Timestamp>;
+}
+
+export interface PrivatePaymentEvents {
+  id: string;
+  provider: 'stripe' | 'test_checkout';
+  type: string;
+  createdAt: Generated<Timestamp>;
+  updatedAt: Generated<Timestamp>;
+  createdBy: string | null;
+  updatedBy: string | null;
+}
+
+export interface PrivatePromoRedemptions {
+  id: Generated<string>;
+  promoCodeId: string;
+  userId: string | null;
+  checkoutId: string;
+  status: 'reserved' | 'redeemed' | 'released';
+  reservedUntil: Timestamp;
+  createdAt: Generated<Timestamp>;
+  updatedAt: Generated<Timestamp>;
+  createdBy: string | null;
+  updatedBy: string | null;
 }
 
 export interface PrivateQuizAttemptAnswers {
@@ -129,6 +184,30 @@ export interface PrivateSchemaMigrations {
   name: string;
   checksum: string;
   appliedAt: Generated<Timestamp>;
+}
+
+export interface PrivateSubscriptionPlans {
+  id: Generated<string>;
+  tier: 'basic' | 'premium' | 'lifetime';
+  billingInterval: 'month' | 'year' | 'once';
+  name: string;
+  priceCents: number;
+  currency: Generated<string>;
+  isActive: Generated<boolean>;
+  createdAt: Generated<Timestamp>;
+  updatedAt: Generated<Timestamp>;
+  createdBy: string | null;
+  updatedBy: string | null;
+}
+
+export interface PrivateSubscriptionSyncs {
+  subscriptionId: string;
+  userId: string | null;
+  fetchedAt: Timestamp;
+  createdAt: Generated<Timestamp>;
+  updatedAt: Generated<Timestamp>;
+  createdBy: string | null;
+  updatedBy: string | null;
 }
 
 export interface PrivateTimezoneNames {
@@ -658,16 +737,21 @@ export interface Quizzes {
 export interface DB {
   'auth.users': AuthUsers;
   'private.auth_sessions': PrivateAuthSessions;
+  'private.checkout_sessions': PrivateCheckoutSessions;
   'private.course_access_grants': PrivateCourseAccessGrants;
   'private.email_tokens': PrivateEmailTokens;
   'private.job_outbox': PrivateJobOutbox;
   'private.judge_workers': PrivateJudgeWorkers;
+  'private.payment_events': PrivatePaymentEvents;
+  'private.promo_redemptions': PrivatePromoRedemptions;
   'private.quiz_attempt_answers': PrivateQuizAttemptAnswers;
   'private.quiz_extra_grants': PrivateQuizExtraGrants;
   'private.quiz_settings': PrivateQuizSettings;
   'private.rate_limit_events': PrivateRateLimitEvents;
   'private.refresh_tokens': PrivateRefreshTokens;
   'private.schema_migrations': PrivateSchemaMigrations;
+  'private.subscription_plans': PrivateSubscriptionPlans;
+  'private.subscription_syncs': PrivateSubscriptionSyncs;
   'private.timezone_names': PrivateTimezoneNames;
   activityLogs: ActivityLogs;
   aiConversations: AiConversations;

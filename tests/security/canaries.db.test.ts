@@ -348,6 +348,15 @@ function callFor(name: string, args: string) {
     case 'uuid, text, jsonb, integer, integer, integer, integer, text': // record_code_verdict(…)
       return sql`select to_jsonb(r) as row from unnest(${ids}::uuid[]) as a(v)
                    cross join lateral ${fn}(a.v, 'wrong_answer', '[]'::jsonb, 1, 1, 0, 1, null) r`;
+    case 'uuid, text, integer, boolean': // update_plan(plan, name, price, active): nulls change nothing
+      return sql`select to_jsonb(r) as row from unnest(${ids}::uuid[]) as a(v) cross join lateral ${fn}(a.v, null, null, null) r`;
+    case 'uuid, text, text, text, timestamp with time zone': // fulfil_checkout (system only)
+      return sql`select to_jsonb(r) as row from unnest(${ids}::uuid[]) as a(v) cross join lateral ${fn}(a.v, null, null, null, null) r`;
+    case 'uuid, text, text, integer': // revoke_checkout (system only)
+      return sql`select to_jsonb(r) as row from unnest(${ids}::uuid[]) as a(v) cross join lateral ${fn}(a.v, 'refunded', null, null) r`;
+    case 'text, uuid, text, uuid, integer': // promo_outcome(code, user, product type, course, price) (system only)
+      return sql`select to_jsonb(r) as row from unnest(${texts}::text[]) as b(t) cross join unnest(${ids}::uuid[]) as a(v)
+                   cross join lateral ${fn}(b.t, a.v, 'course', a.v, 1000) r`;
     default:
       throw new Error(
         `Teach canaries.db.test.ts to call ${name}(${args}): every executable function is read.`,

@@ -36,6 +36,12 @@ const SAMPLES: { [N in MailTemplateName]: MailTemplateData<N> } = {
     displayName: 'Ada',
     resetPasswordUrl: 'https://learn.example.org/forgot-password?from=sign-up',
   },
+  payment_failed: {
+    displayName: 'Ada',
+    planName: 'Premium (monthly)',
+    accessUntil: CHANGED_AT,
+    billingUrl: 'https://learn.example.org/account/billing',
+  },
 };
 
 const render = <N extends MailTemplateName>(name: N, data: MailTemplateData<N>, ctx = context) =>
@@ -49,6 +55,7 @@ describe('the template registry', () => {
       'email_confirmation',
       'password_changed_notice',
       'password_reset',
+      'payment_failed',
       'sign_up_attempt_notice',
     ]);
   });

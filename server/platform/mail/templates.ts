@@ -225,6 +225,34 @@ export const MAIL_TEMPLATES = {
       ],
     }),
   ),
+
+  /** Sent when a subscription renewal could not be charged: access continues until the period ends. */
+  payment_failed: defineTemplate(
+    z
+      .object({
+        displayName: personName,
+        planName: z.string().min(1).max(120),
+        accessUntil: instant,
+        billingUrl: link,
+      })
+      .strict(),
+    (data, { productName }) => ({
+      subject: `We could not renew your ${productName} subscription`,
+      heading: 'Your payment did not go through',
+      blocks: [
+        greeting(data.displayName),
+        {
+          kind: 'paragraph',
+          text: `We tried to charge the renewal of your ${data.planName} subscription, and the payment failed. You keep access until ${utc(data.accessUntil)}.`,
+        },
+        { kind: 'action', label: 'Update your payment method', url: data.billingUrl },
+        {
+          kind: 'note',
+          text: 'We will try again automatically. If the payment keeps failing, your subscription ends when the paid period does.',
+        },
+      ],
+    }),
+  ),
 } as const;
 
 export type MailTemplateName = keyof typeof MAIL_TEMPLATES;

@@ -80,6 +80,9 @@ function SiteHeader() {
                 <li>
                   <NavLink to="/admin/judge">Judge</NavLink>
                 </li>
+                <li>
+                  <NavLink to="/admin/payments">Payments</NavLink>
+                </li>
               </>
             )}
           </ul>
@@ -168,6 +171,30 @@ function UserMenu({ user }: { user: AuthUser }) {
               Sessions
             </Link>
           </li>
+          <li>
+            <Link to="/purchases" onClick={close}>
+              Purchases
+            </Link>
+          </li>
+          <li>
+            <Link to="/plans" onClick={close}>
+              Plans
+            </Link>
+          </li>
+          {(user.role === 'instructor' || user.role === 'admin') && (
+            <>
+              <li>
+                <Link to="/instructor/sales" onClick={close}>
+                  Sales
+                </Link>
+              </li>
+              <li>
+                <Link to="/promo-codes" onClick={close}>
+                  Promotional codes
+                </Link>
+              </li>
+            </>
+          )}
           <li>
             <button type="button" onClick={handleSignOut} disabled={signOut.isPending}>
               Sign out

@@ -16,6 +16,11 @@ import { VerifyPage } from '../features/certificates/VerifyPage.tsx';
 import { authoringRoutes } from '../features/authoring/authoring.routes.tsx';
 import { learningRoutes } from '../features/learning/learning.routes.tsx';
 import { challengesRoutes } from '../features/challenges/challenges.routes.tsx';
+import {
+  adminPaymentsRoutes,
+  paymentsRoutes,
+  publicPaymentsRoutes,
+} from '../features/payments/payments.routes.tsx';
 import { Layout, NotFoundPage, RouteErrorPage } from './Layout.tsx';
 import { RequireUser } from './RequireUser.tsx';
 
@@ -34,6 +39,7 @@ export const router = createBrowserRouter([
       { path: 'confirm-email-change', element: <ConfirmEmailChangePage /> },
       { path: 'forgot-password', element: <ForgotPasswordPage /> },
       { path: 'reset-password', element: <ResetPasswordPage /> },
+      ...publicPaymentsRoutes,
       {
         element: <RequireUser />,
         children: [
@@ -47,6 +53,7 @@ export const router = createBrowserRouter([
             lazy: async () => ({ Component: (await import('../features/quizzes/QuizPage.tsx')).QuizPage }),
           },
           ...challengesRoutes,
+          ...paymentsRoutes,
         ],
       },
       {
@@ -56,6 +63,7 @@ export const router = createBrowserRouter([
           { path: 'admin/mailbox', element: <AdminMailboxPage /> },
           { path: 'admin/mailbox/:id', element: <AdminMessagePage /> },
           { path: 'admin/judge', element: <AdminJudgePage /> },
+          ...adminPaymentsRoutes,
         ],
       },
       { path: '*', element: <NotFoundPage /> },

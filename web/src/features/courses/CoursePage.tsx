@@ -21,6 +21,8 @@ import {
 } from '../../lib/format.ts';
 import { RatingText, Thumbnail } from '../../components/CourseVisuals.tsx';
 import { useCoursePage, useEnrolFree } from './courses.api.ts';
+import { BuyBox } from '../payments/BuyBox.tsx';
+import { SubscriptionBox } from '../payments/SubscriptionBox.tsx';
 import { LessonPlayerDialog } from './LessonPlayerDialog.tsx';
 import { LockIcon } from './LockIcon.tsx';
 import { ReviewsPanel } from './ReviewsPanel.tsx';
@@ -63,9 +65,15 @@ export function CoursePage() {
   return <CourseView course={query.data} />;
 }
 
+/** The viewer's enrolment while it gives access (a refunded or revoked one has expired). */
+function liveEnrollment(course: CoursePageData) {
+  const e = course.viewer.enrollment;
+  return e && (e.expiresAt === null || new Date(e.expiresAt).getTime() > Date.now()) ? e : null;
+}
+
 /** Whether the viewer may open every lesson (enrolled learners and those who manage the course). */
 function hasFullAccess(course: CoursePageData): boolean {
-  return course.viewer.isOwner || course.viewer.enrollment !== null;
+  return course.viewer.isOwner || liveEnrollment(course) !== null;
 }
 
 /** Where "Continue" takes an enrolled learner: the last lesson opened, else the first not completed. */
@@ -202,8 +210,7 @@ function CourseView({ course }: { course: CoursePageData }) {
 }
 
 /**
- * The buy box's action: free courses enrol here; paid ones name their price (checkout comes with
- * payments); subscription ones say so; enrolled learners continue; owners edit.
+ * The buy box's action: free courses enrol here; paid ones are bought (features/payments); subscription ones say so; enrolled learners continue; owners edit.
  */
 function EnrolmentBox({ course }: { course: CoursePageData }) {
   const { viewer } = course;
@@ -221,8 +228,8 @@ function EnrolmentBox({ course }: { course: CoursePageData }) {
       </div>
     );
   }
-  if (viewer.enrollment) {
-    const e = viewer.enrollment;
+  const e = liveEnrollment(course);
+  if (e) {
     const next = nextLesson(course);
     return (
       <div className="enrol-box">
@@ -254,23 +261,16 @@ function EnrolmentBox({ course }: { course: CoursePageData }) {
   }
   if (course.accessType === 'paid') {
     return (
-      <div className="enrol-box">
-        <Button className="btn-block" disabled aria-describedby="checkout-note">
-          Buy for {formatPrice(course.priceCents, course.accessType)}
-        </Button>
-        <p id="checkout-note" className="muted small">
-          Checkout is not available yet: paid courses cannot be bought on this site for now.
-        </p>
-      </div>
+      <BuyBox
+        courseId={course.id}
+        slug={course.slug}
+        priceCents={course.priceCents}
+        signedIn={viewer.isSignedIn}
+      />
     );
   }
   if (course.accessType === 'subscription') {
-    return (
-      <div className="enrol-box">
-        <p className="included">Included with a subscription</p>
-        <p className="muted small">Subscribers enrol here once subscriptions open.</p>
-      </div>
-    );
+    return <SubscriptionBox courseId={course.id} slug={course.slug} signedIn={viewer.isSignedIn} />;
   }
   if (!viewer.isSignedIn) {
     return (
