@@ -52,6 +52,13 @@ describe('visitor journey: catalogue and course page', () => {
     await page.getByLabel('Difficulty').selectOption('');
     await page.waitForFunction(() => document.querySelectorAll('.course-card').length >= 3);
 
+    // `/courses` is the catalogue too, its filters kept.
+    await page.goto(`${running.baseUrl}/courses?difficulty=advanced`);
+    await page.waitForURL((url) => url.pathname === '/' && url.search === '?difficulty=advanced');
+    await page.waitForFunction(() => document.querySelectorAll('.course-card').length === 1);
+    await page.goto(running.baseUrl);
+    await page.waitForFunction(() => document.querySelectorAll('.course-card').length >= 3);
+
     await page.getByRole('link', { name: 'TypeScript from Zero' }).click();
     await page.waitForURL(/\/courses\/typescript-from-zero$/);
     await page.getByRole('heading', { level: 1, name: 'TypeScript from Zero' }).waitFor();

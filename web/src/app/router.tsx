@@ -1,4 +1,4 @@
-import { createBrowserRouter } from 'react-router';
+import { createBrowserRouter, Navigate, useLocation } from 'react-router';
 import { AdminMailboxPage, AdminMessagePage } from '../features/admin/AdminMailboxPage.tsx';
 import { AdminUsersPage } from '../features/admin/AdminUsersPage.tsx';
 import { AdminJudgePage } from '../features/admin/AdminJudgePage.tsx';
@@ -24,6 +24,12 @@ import {
 import { Layout, NotFoundPage, RouteErrorPage } from './Layout.tsx';
 import { RequireUser } from './RequireUser.tsx';
 
+/** `/courses` is where people expect the catalogue (it is the home page): keep their search and filters. */
+function CoursesAlias() {
+  const location = useLocation();
+  return <Navigate to={{ pathname: '/', search: location.search }} replace />;
+}
+
 /** Every client route. The server answers each of these paths with index.html (server/platform/web.ts). */
 export const router = createBrowserRouter([
   {
@@ -31,6 +37,7 @@ export const router = createBrowserRouter([
     errorElement: <RouteErrorPage />,
     children: [
       { index: true, element: <CatalogPage /> },
+      { path: 'courses', element: <CoursesAlias /> },
       { path: 'courses/:slug', element: <CoursePage /> },
       { path: 'verify/:publicId', element: <VerifyPage /> },
       { path: 'sign-up', element: <SignUpPage /> },
