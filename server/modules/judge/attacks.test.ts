@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isRoot, processesOfUids, useUidBase } from './judge.testing.ts';
+import { isRoot, leftoverProcesses, useUidBase } from './judge.testing.ts';
 
 /*
  * The attack corpus (issue 7): hostile submissions in every language. Each must get the right
@@ -397,7 +397,7 @@ print("blocked")`);
       ...LIMITS,
     });
     expect(r.verdict).toBe('accepted');
-    if (isRoot) expect(processesOfUids(uids.base, uids.slots)).toEqual([]);
+    if (isRoot) expect(await leftoverProcesses(uids.base, uids.slots)).toEqual([]);
   });
 });
 
@@ -438,11 +438,11 @@ describe('the host stays healthy', () => {
       expect(normal.verdict).toBe('accepted');
       const host = await getSandboxHost();
       expect(readdirSync(host.workDir).filter((n) => n.startsWith(`box-${process.pid}-`))).toEqual([]);
-      if (isRoot) expect(processesOfUids(uids.base, uids.slots)).toEqual([]);
+      if (isRoot) expect(await leftoverProcesses(uids.base, uids.slots)).toEqual([]);
     },
   );
 });
 
-afterAll(() => {
-  if (isRoot) expect(processesOfUids(uids.base, uids.slots)).toEqual([]);
+afterAll(async () => {
+  if (isRoot) expect(await leftoverProcesses(uids.base, uids.slots)).toEqual([]);
 });

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { isRoot, processesOfUids, useUidBase } from './judge.testing.ts';
+import { isRoot, leftoverProcesses, useUidBase } from './judge.testing.ts';
 
 // needs bubblewrap, Python 3, Node and a JDK 17 (CI installs them): fails, never skips, without them
 const uids = useUidBase(62000);
@@ -136,6 +136,6 @@ describe('start-up canaries', () => {
   });
 });
 
-afterAll(() => {
-  if (isRoot) expect(processesOfUids(uids.base, uids.slots)).toEqual([]);
+afterAll(async () => {
+  if (isRoot) expect(await leftoverProcesses(uids.base, uids.slots)).toEqual([]);
 });
