@@ -51,6 +51,8 @@ export interface Config {
    * (milliseconds); 0 writes every report before answering it. Completions and notes never wait.
    */
   progressHeartbeatFlushMs: number;
+  /** Realtime fan-out: subscribers authorised per statement, and such statements in flight at once. */
+  realtime: { batchSize: number; concurrency: number };
 }
 
 export type StorageConfig =
@@ -126,6 +128,8 @@ const envSchema = z.object({
   QUIZ_GRACE_SECONDS: int(0, 300).default(10),
   QUIZ_SWEEP_INTERVAL_SECONDS: int(0, 3600).default(30),
   PROGRESS_HEARTBEAT_FLUSH_MS: int(0, 10_000).default(2000),
+  REALTIME_BATCH_SIZE: int(1, 10_000).default(500),
+  REALTIME_CONCURRENCY: int(1, 64).default(2),
 });
 
 type EnvName = keyof typeof envSchema.shape;
@@ -164,6 +168,8 @@ export const EXPECTED: Record<EnvName, string> = {
   QUIZ_GRACE_SECONDS: 'an integer number of seconds from 0 to 300',
   QUIZ_SWEEP_INTERVAL_SECONDS: 'an integer number of seconds from 0 (no sweep) to 3600',
   PROGRESS_HEARTBEAT_FLUSH_MS: 'an integer number of milliseconds from 0 (off) to 10000',
+  REALTIME_BATCH_SIZE: 'an integer number of subscribers from 1 to 10000',
+  REALTIME_CONCURRENCY: 'an integer from 1 to 64',
 };
 
 /** Values never echoed back in error messages (a database URL may carry a password). */
@@ -262,6 +268,7 @@ export function parseConfig(env: Record<string, string | undefined>): ParsedConf
     },
     quizzes: { graceSeconds: e.QUIZ_GRACE_SECONDS, sweepIntervalSeconds: e.QUIZ_SWEEP_INTERVAL_SECONDS },
     progressHeartbeatFlushMs: e.PROGRESS_HEARTBEAT_FLUSH_MS,
+    realtime: { batchSize: e.REALTIME_BATCH_SIZE, concurrency: e.REALTIME_CONCURRENCY },
   };
 }
 
