@@ -118,6 +118,7 @@ export type ClientMessage = z.infer<typeof clientMessageSchema>;
 export const realtimeErrorCodes = ['bad_message', 'not_found', 'forbidden', 'too_many_topics'] as const;
 
 export const presenceMemberSchema = z.object({ userId: z.uuid(), since: z.string() });
+export type PresenceMember = z.infer<typeof presenceMemberSchema>;
 
 export const serverMessageSchema = z.discriminatedUnion('type', [
   /** First frame: who the socket is, and the instance serving it. */
