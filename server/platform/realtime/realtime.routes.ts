@@ -86,6 +86,11 @@ async function realtime(app: FastifyInstance, { config, db }: RealtimeOptions) {
       server.close(() => done());
     },
   });
+  // An upgrade refused before @fastify/websocket's own onRequest hook ran (the auth hook's 401, the
+  // 503 while closing) would leave its socket open: nothing else owns it. Close it with the answer.
+  app.addHook('onResponse', async (request) => {
+    if (!request.ws && request.headers.upgrade?.toLowerCase() === 'websocket') request.raw.socket?.destroy();
+  });
   app.addHook('onClose', async () => {
     await listener?.close();
   });
