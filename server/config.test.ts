@@ -43,6 +43,7 @@ describe('parseConfig', () => {
       },
       quizzes: { graceSeconds: 10, sweepIntervalSeconds: 30 },
       progressHeartbeatFlushMs: 2000,
+      realtime: { batchSize: 500, concurrency: 2 },
     });
   });
 
@@ -79,6 +80,8 @@ describe('parseConfig', () => {
       QUIZ_GRACE_SECONDS: '5',
       QUIZ_SWEEP_INTERVAL_SECONDS: '0',
       PROGRESS_HEARTBEAT_FLUSH_MS: '0',
+      REALTIME_BATCH_SIZE: '100',
+      REALTIME_CONCURRENCY: '4',
     });
     expect(config).toEqual({
       port: 8080,
@@ -110,6 +113,7 @@ describe('parseConfig', () => {
       uploads: { maxBytes: { image: 1000, video: 2000, resource: 3000 }, urlTtlSeconds: 60 },
       quizzes: { graceSeconds: 5, sweepIntervalSeconds: 0 },
       progressHeartbeatFlushMs: 0,
+      realtime: { batchSize: 100, concurrency: 4 },
     });
   });
 
