@@ -3,6 +3,8 @@ import { useEffect, useRef, useState } from 'react';
 import type { PresenceMember, ServerMessage } from '../../../contracts/realtime.ts';
 import { realtimeClient, type RealtimeStatus } from './realtime.ts';
 
+const COALESCE_MS = 250;
+
 /**
  * Live updates for the views of this page. `useLiveInvalidation(topics, keys)` invalidates the given
  * TanStack Query keys whenever a change arrives on any of the topics — and after a reconnect, when
@@ -26,8 +28,13 @@ export function useLiveInvalidation(
   useEffect(() => {
     if (!topicsKey) return;
     const client = realtimeClient();
+    // A burst of changes (a class making progress, a bulk edit) refetches once, not once per change.
+    let pending: ReturnType<typeof setTimeout> | undefined;
     const invalidate = () => {
-      for (const queryKey of latest.current.queryKeys) void queryClient.invalidateQueries({ queryKey });
+      pending ??= setTimeout(() => {
+        pending = undefined;
+        for (const queryKey of latest.current.queryKeys) void queryClient.invalidateQueries({ queryKey });
+      }, COALESCE_MS);
     };
     const stops = topicsKey.split('\n').map((topic) =>
       client.subscribe(topic, (message) => {
@@ -38,6 +45,7 @@ export function useLiveInvalidation(
     );
     const stopResync = client.onResync(invalidate);
     return () => {
+      if (pending) clearTimeout(pending);
       stopResync();
       for (const stop of stops) stop();
     };

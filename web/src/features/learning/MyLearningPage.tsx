@@ -6,6 +6,7 @@ import { EmptyState, ErrorState, LoadingState } from '../../components/Feedback.
 import { PageHeader, useDocumentTitle } from '../../components/Page.tsx';
 import { formatDate } from '../../lib/format.ts';
 import { useLiveInvalidation } from '../../lib/useRealtime.ts';
+import { useSession } from '../auth/session.ts';
 import { changesTopic } from '../../../../contracts/realtime.ts';
 import { CertificateLinks } from '../certificates/CertificateLinks.tsx';
 import { DashboardPanel } from './DashboardPanel.tsx';
@@ -24,7 +25,8 @@ export function MyLearningPage() {
   useDocumentTitle('My learning');
   const query = useMyLearning();
   // Live: "continue" and progress follow what the learner does on other devices.
-  useLiveInvalidation([changesTopic('enrollments')], [learningKeys.myLearning]);
+  const me = useSession().data?.id;
+  useLiveInvalidation([me && changesTopic('enrollments', { user_id: me })], [learningKeys.myLearning]);
   const items = query.data?.pages.flatMap((page) => page.items) ?? [];
   const inProgress = items.filter((item) => !item.progress.isCompleted);
   const completed = items.filter((item) => item.progress.isCompleted);

@@ -7,6 +7,7 @@ import { Alert, EmptyState, ErrorState, LoadingState } from '../../components/Fe
 import { useDocumentTitle } from '../../components/Page.tsx';
 import { isApiError } from '../../lib/api.ts';
 import { useLiveInvalidation } from '../../lib/useRealtime.ts';
+import { useSession } from '../auth/session.ts';
 import { changesTopic } from '../../../../contracts/realtime.ts';
 import { describeSeconds, formatSeconds } from '../../lib/format.ts';
 import { courseKeys, useCoursePage } from '../courses/courses.api.ts';
@@ -28,12 +29,10 @@ export function PlayerPage() {
   const progress = useCourseProgress(course.data?.id);
   // Live: progress made on the learner's other devices, and lessons published or changed meanwhile.
   const liveId = course.data?.id;
+  const me = useSession().data?.id;
   useLiveInvalidation(
-    liveId
-      ? [
-          changesTopic('lesson_progress', { course_id: liveId }),
-          changesTopic('enrollments', { course_id: liveId }),
-        ]
+    liveId && me
+      ? [changesTopic('lesson_progress', { user_id: me }), changesTopic('enrollments', { user_id: me })]
       : [],
     [learningKeys.progress(liveId ?? '')],
   );
