@@ -132,6 +132,21 @@ export async function webClientFor(
   });
 }
 
+/**
+ * Waits until every change the hub has queued is checked and sent, then until each socket has read
+ * everything sent before (a ping's pong comes after them): "nothing else will arrive" becomes true.
+ */
+export async function settle(hub: { idle(): Promise<void> }, sockets: TestSocket[]): Promise<void> {
+  await hub.idle();
+  await Promise.all(
+    sockets.map((socket) => {
+      const start = socket.messages.length;
+      socket.send({ type: 'ping' });
+      return socket.next((m) => m.type === 'pong' && socket.messages.indexOf(m) >= start);
+    }),
+  );
+}
+
 /** Resolves when `condition()` holds, polling; rejects after `timeoutMs` with `what`. */
 export async function eventually(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const start = Date.now();

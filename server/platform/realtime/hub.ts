@@ -238,6 +238,13 @@ export function createHub(options: HubOptions) {
       send(state, { type: 'welcome', userId: connection.user.id, instance });
     },
 
+    /** Open connections of one user on this instance (the route caps them). */
+    connectionsOf(userId: string): number {
+      let count = 0;
+      for (const state of states.values()) if (state.connection.user.id === userId) count += 1;
+      return count;
+    },
+
     /** Forgets a closed connection and everything it subscribed to. */
     remove(connectionId: string) {
       const state = states.get(connectionId);

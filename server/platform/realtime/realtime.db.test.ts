@@ -7,6 +7,7 @@ import {
   eventually,
   handshakeStatus,
   openSocket,
+  settle,
   tokenFor,
   webClientFor,
   type TestSocket,
@@ -90,8 +91,11 @@ async function sentinel(): Promise<string> {
   );
   return marker;
 }
-const sentinelSeen = (socket: TestSocket, marker: string) =>
-  socket.next((m) => m.type === 'change' && m.table === 'courses' && m.row?.title === marker);
+/** The sentinel reached `socket`, and everything queued before it has been checked and read. */
+async function sentinelSeen(socket: TestSocket, marker: string) {
+  await socket.next((m) => m.type === 'change' && m.table === 'courses' && m.row?.title === marker);
+  await settle(app.realtime, [socket]);
+}
 
 describe('GET /realtime: the handshake', () => {
   it('refuses anonymous visitors (401), bad tokens (401) and the session cookie from another site (403)', async () => {

@@ -29,6 +29,8 @@ const MAX_FRAMES_PER_WINDOW = 200;
 const FRAME_WINDOW_MS = 10_000;
 const PING_INTERVAL_MS = 30_000;
 const MAX_TOPICS_PER_CONNECTION = 100;
+/** Sockets one user may hold on one instance (tabs and devices); each costs checks on every change. */
+const MAX_CONNECTIONS_PER_USER = 20;
 
 /**
  * `GET /realtime` (WebSocket). Authenticated like every request — the access cookie (web) or
@@ -131,6 +133,10 @@ function sameOrigin(request: FastifyRequest, publicUrl: string): boolean {
 function serve(hub: RealtimeHub, socket: WebSocket, request: FastifyRequest) {
   const id = randomUUID();
   const user = request.user!;
+  if (hub.connectionsOf(user.id) >= MAX_CONNECTIONS_PER_USER) {
+    socket.close(1008, 'too many connections for this user');
+    return;
+  }
   const reply = (message: ServerMessage) => {
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
   };
