@@ -55,10 +55,11 @@ DECLARE
   v_payload jsonb;
   v_key text;
 BEGIN
-  IF TG_OP = 'UPDATE' AND NEW IS NOT DISTINCT FROM OLD THEN
+  v_row := to_jsonb(CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END);
+  -- Compared as jsonb, not as records: a future json or xml column has no equality operator.
+  IF TG_OP = 'UPDATE' AND v_row = to_jsonb(OLD) THEN
     RETURN NULL;
   END IF;
-  v_row := to_jsonb(CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END);
   v_payload := jsonb_build_object('table', TG_TABLE_NAME, 'op', TG_OP, 'id', v_row -> 'id');
   FOREACH v_key IN ARRAY ARRAY['course_id', 'user_id', 'lesson_id', 'section_id', 'quiz_id', 'challenge_id',
                                'conversation_id'] LOOP
