@@ -83,3 +83,24 @@ function toRow(value: unknown): Record<string, unknown> {
     ]),
   );
 }
+
+/**
+ * Which of `subscribers` no longer have a live sign-in: account deactivated or deleted, session
+ * revoked or expired (the rule of private.assert_live_session()). One statement for all of them.
+ */
+export async function endedSubscribers(
+  handle: DatabaseHandle,
+  subscribers: readonly Subscriber[],
+): Promise<string[]> {
+  if (subscribers.length === 0) return [];
+  const list = JSON.stringify(subscribers.map((s) => ({ k: s.key, u: s.userId, s: s.sessionId ?? null })));
+  const [rows = []] = await handle.simpleQuery(
+    `SELECT x.k FROM jsonb_to_recordset(${quoteLiteral(list)}::jsonb) AS x(k text, u uuid, s uuid)
+       LEFT JOIN public.profiles p ON p.id = x.u AND p.is_active
+      WHERE p.id IS NULL
+         OR (x.s IS NOT NULL AND NOT EXISTS (
+               SELECT 1 FROM private.auth_sessions a
+                WHERE a.id = x.s AND a.user_id = x.u AND a.revoked_at IS NULL AND a.expires_at > now()))`,
+  );
+  return (rows as Array<{ k: string }>).map((row) => row.k);
+}

@@ -11,6 +11,7 @@ import {
 import type { Db, SessionUser } from '../../db/session.ts';
 import {
   authorizeBatch,
+  endedSubscribers,
   parseChangeEvent,
   type ChangeEvent,
   type Subscriber,
@@ -48,6 +49,9 @@ export interface HubOptions {
 
 export type SubscribeResult =
   { ok: true } | { ok: false; code: 'not_found' | 'forbidden' | 'too_many_topics'; message: string };
+
+/** How often quiet sockets are checked for ended sign-in sessions. */
+const SESSION_SWEEP_MS = 60_000;
 
 const NOT_FOUND: SubscribeResult = {
   ok: false,
@@ -168,6 +172,26 @@ export function createHub(options: HubOptions) {
   };
   const heartbeat = setInterval(() => presence.tick(), HEARTBEAT_MS);
   heartbeat.unref();
+
+  /**
+   * Sockets whose sign-in ended are closed when a change is checked for them; this sweep closes the
+   * quiet ones too (they would otherwise still hear presence and broadcasts).
+   */
+  const sweepSessions = async () => {
+    const subscribers = [...bySubscriber.entries()].map(([key, set]) => {
+      const { user } = [...set][0]!.connection;
+      return { key, userId: user.id, sessionId: user.sessionId };
+    });
+    for (const key of await endedSubscribers(db.handle, subscribers)) {
+      for (const state of bySubscriber.get(key) ?? []) {
+        state.connection.close(REALTIME_CLOSE.sessionEnded, 'session ended');
+      }
+    }
+  };
+  const sweeper = setInterval(() => {
+    sweepSessions().catch((error: unknown) => log.warn({ err: error }, 'realtime: session sweep failed'));
+  }, SESSION_SWEEP_MS);
+  sweeper.unref();
 
   const publish = (channel: Channel, payload: string) => {
     notify(db.handle, channel, payload).catch((error: unknown) =>
@@ -370,6 +394,9 @@ export function createHub(options: HubOptions) {
       presence.hello();
     },
 
+    /** Closes (4401) every socket whose sign-in session ended; runs every minute on its own. */
+    sweepSessions,
+
     /** Resolves when every queued change has been checked and delivered (tests, benchmarks). */
     idle: () => fanOut.idle(),
     stats: () => ({ connections: states.size, ...fanOut.stats() }),
@@ -377,6 +404,7 @@ export function createHub(options: HubOptions) {
     /** Shutdown: leave presence everywhere, stop the heartbeat, close every socket (clients reconnect elsewhere). */
     close() {
       clearInterval(heartbeat);
+      clearInterval(sweeper);
       for (const timer of presenceTimers.values()) clearTimeout(timer);
       presence.leaveAll();
       fanOut.clear();

@@ -234,6 +234,29 @@ describe('row changes', () => {
     expect((await socket.closed).code).toBe(4401);
     expect(socket.messages.some((m) => m.type === 'change')).toBe(false);
   });
+  it('closes quiet sockets of ended sessions on the session sweep, and keeps live ones', async () => {
+    const [ended, live] = await t.db.asSystem(
+      async (tx) =>
+        (
+          await sql<{ id: string }>`insert into private.auth_sessions (user_id, expires_at)
+            values (${u.b}, now() + interval '1 day'), (${u.b}, now() + interval '1 day') returning id`.execute(
+            tx,
+          )
+        ).rows,
+    );
+    const quiet = await socketOf('b', ended!.id);
+    const other = await socketOf('b', live!.id);
+    await quiet.subscribe(`broadcast:course:${courseX}`);
+    await t.db.asSystem((tx) =>
+      sql`update private.auth_sessions set revoked_at = now(), revoked_reason = 'sign_out' where id = ${ended!.id}`.execute(
+        tx,
+      ),
+    );
+    await app.realtime.sweepSessions();
+    expect((await quiet.closed).code).toBe(4401);
+    other.send({ type: 'ping' });
+    await other.next((m) => m.type === 'pong');
+  });
 });
 
 describe('presence and broadcast', () => {
