@@ -123,20 +123,29 @@ export function createHub(options: HubOptions) {
   };
 
   function deliver(event: ChangeEvent, verdicts: Verdicts) {
+    // The frame is the same for everyone but its topic list: serialise once per distinct list.
+    const frames = new Map<string, string>();
     for (const key of verdicts.visible) {
       for (const state of bySubscriber.get(key) ?? []) {
         // Topics are matched again: the socket may have unsubscribed while the check ran.
         const topics = matchingTopics(state, event);
-        if (topics.length === 0) continue;
-        send(state, {
-          type: 'change',
-          topics,
-          table: event.table,
-          op: event.op,
-          id: event.id,
-          keys: event.keys,
-          ...(verdicts.row ? { row: verdicts.row } : {}),
-        });
+        if (topics.length === 0 || !state.open) continue;
+        const topicsKey = topics.join('\n');
+        let frame = frames.get(topicsKey);
+        if (frame === undefined) {
+          const message: ServerMessage = {
+            type: 'change',
+            topics,
+            table: event.table,
+            op: event.op,
+            id: event.id,
+            keys: event.keys,
+            ...(verdicts.row ? { row: verdicts.row } : {}),
+          };
+          frame = JSON.stringify(message);
+          frames.set(topicsKey, frame);
+        }
+        state.connection.send(frame);
       }
     }
     for (const key of verdicts.ended) {

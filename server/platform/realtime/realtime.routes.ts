@@ -75,7 +75,11 @@ async function realtime(app: FastifyInstance, { config, db }: RealtimeOptions) {
       }
       await listener.start();
       hub.started();
-    })();
+    })().catch((error: unknown) => {
+      // Not cached: the next upgrade tries again.
+      listening = undefined;
+      throw error;
+    });
     return listening;
   };
 
