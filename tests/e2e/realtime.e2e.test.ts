@@ -106,4 +106,27 @@ describe('realtime journey: the player follows other devices and the instructor'
     await curriculum.getByText('Fresh words').waitFor({ timeout: 10_000 });
     expect(problems).toEqual([]);
   });
+
+  it('shows a new email in the open admin mailbox without a reload', async () => {
+    const page = await (await browser.newProfile(VIEWPORTS.desktop)).newPage();
+    const problems = watchForProblems(page, () => false);
+    await page.goto(`${running.baseUrl}/sign-in?next=${encodeURIComponent('/admin/mailbox')}`);
+    await page.getByLabel('Email address').fill('admin@usefulwriter.example');
+    await page.getByLabel('Password', { exact: true }).fill('demo-admin-password');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    // The mailbox has loaded: a list of emails, or none yet.
+    const list = page.getByRole('list', { name: 'Emails, newest first' });
+    await list.or(page.getByText('No emails yet')).first().waitFor();
+    const toLina = page.getByText(`To ${STUDENT.email}`);
+    await expect(toLina.count()).resolves.toBe(0);
+    // Somewhere else, the learner asks for a password reset: the outbox gets an email.
+    const response = await fetch(`${running.baseUrl}/api/auth/password-reset/request`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: STUDENT.email }),
+    });
+    expect(response.status).toBe(202);
+    await toLina.first().waitFor({ timeout: 10_000 });
+    expect(problems).toEqual([]);
+  });
 });
