@@ -46,6 +46,7 @@ import { webPlugin } from './platform/web.ts';
 import { createMailer, type Mailer } from './platform/mail/mailer.ts';
 import { createPasswordHasher, type PasswordHasher } from './platform/passwords/passwords.ts';
 import { createStorage, type ObjectStorage } from './platform/storage/storage.ts';
+import { realtimeRoutes } from './platform/realtime/realtime.routes.ts';
 
 /** A Fastify instance whose routes are typed from their zod schemas. */
 export type App = FastifyInstance<
@@ -221,6 +222,7 @@ export function buildApp(deps: AppDeps): App {
 
   app.register(systemRoutes, { db });
   for (const module of modules) app.register(module.routes, { prefix: module.prefix });
+  app.register(realtimeRoutes, { config, db });
   // The web app (web/dist) and its client routes, never /api/*; course pages carry share tags.
   app.register(webPlugin, {
     root: deps.webRoot,

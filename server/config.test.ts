@@ -58,6 +58,7 @@ describe('parseConfig', () => {
         currency: 'USD',
         checkoutTtlMinutes: 60,
       },
+      realtime: { batchSize: 500, concurrency: 2 },
     });
   });
 
@@ -105,6 +106,8 @@ describe('parseConfig', () => {
       STRIPE_API_BASE: 'http://stripe-mock:12111',
       PAYMENTS_CURRENCY: 'EUR',
       CHECKOUT_TTL_MINUTES: '45',
+      REALTIME_BATCH_SIZE: '100',
+      REALTIME_CONCURRENCY: '4',
     });
     expect(config).toEqual({
       port: 8080,
@@ -151,6 +154,7 @@ describe('parseConfig', () => {
         currency: 'EUR',
         checkoutTtlMinutes: 45,
       },
+      realtime: { batchSize: 100, concurrency: 4 },
     });
   });
 

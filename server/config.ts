@@ -66,6 +66,8 @@ export interface Config {
     /** Minutes a checkout (and the promotional code it reserves) stays open; Stripe allows 30–1440. */
     checkoutTtlMinutes: number;
   };
+  /** Realtime fan-out: subscribers authorised per statement, and such statements in flight at once. */
+  realtime: { batchSize: number; concurrency: number };
 }
 
 export interface JudgeConfig {
@@ -176,6 +178,8 @@ const envSchema = z.object({
     .regex(/^[A-Z]{3}$/)
     .default('USD'),
   CHECKOUT_TTL_MINUTES: int(30, 1440).default(60),
+  REALTIME_BATCH_SIZE: int(1, 10_000).default(500),
+  REALTIME_CONCURRENCY: int(1, 64).default(2),
 });
 
 type EnvName = keyof typeof envSchema.shape;
@@ -227,6 +231,8 @@ export const EXPECTED: Record<EnvName, string> = {
     'an http:// or https:// URL of a Stripe-compatible API (tests); unset means api.stripe.com',
   PAYMENTS_CURRENCY: 'a three-letter ISO 4217 code in capitals (USD)',
   CHECKOUT_TTL_MINUTES: 'an integer number of minutes from 30 to 1440',
+  REALTIME_BATCH_SIZE: 'an integer number of subscribers from 1 to 10000',
+  REALTIME_CONCURRENCY: 'an integer from 1 to 64',
 };
 
 /** Values never echoed back in error messages (a database URL may carry a password). */
@@ -348,6 +354,7 @@ export function parseConfig(env: Record<string, string | undefined>): ParsedConf
       currency: e.PAYMENTS_CURRENCY,
       checkoutTtlMinutes: e.CHECKOUT_TTL_MINUTES,
     },
+    realtime: { batchSize: e.REALTIME_BATCH_SIZE, concurrency: e.REALTIME_CONCURRENCY },
   };
 }
 

@@ -18,6 +18,12 @@ export interface DatabaseHandle {
    * returns the rows of each statement. The one-round-trip read path of session.ts is built on it.
    */
   simpleQuery(text: string): Promise<unknown[][]>;
+  /**
+   * PGlite only: LISTEN on `channel` and call `onPayload` for each NOTIFY (realtime's in-process
+   * path). Runs behind the connection lock so LISTEN never lands inside someone's transaction.
+   * A PostgreSQL server is listened to over a dedicated connection instead (server/platform/realtime).
+   */
+  listen?(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -73,6 +79,10 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
     kysely,
     // PGlite runs one exec at a time on its own; the FIFO lock keeps it out of open units of work.
     simpleQuery: (text) => pgliteDialect.exclusive(async () => (await pglite.exec(text)).map((r) => r.rows)),
+    listen: async (channel, onPayload) => {
+      const unlisten = await pgliteDialect.exclusive(() => pglite.listen(channel, onPayload));
+      return () => (pglite.closed ? Promise.resolve() : pgliteDialect.exclusive(() => unlisten()));
+    },
     close: async () => {
       await kysely.destroy();
       if (!pglite.closed) await pglite.close();

@@ -7,6 +7,8 @@ import { TextField } from '../../components/Field.tsx';
 import { Card, PageHeader, useDocumentTitle } from '../../components/Page.tsx';
 import { isApiError } from '../../lib/api.ts';
 import { capitalize, formatDateTime } from '../../lib/format.ts';
+import { useLiveInvalidation } from '../../lib/useRealtime.ts';
+import { changesTopic } from '../../../../contracts/realtime.ts';
 import { useMailbox, useMailboxMessage } from './admin.api.ts';
 
 /** Every email the platform sent, newest first; filter by recipient. */
@@ -16,6 +18,8 @@ export function AdminMailboxPage() {
   const to = params.get('to') ?? '';
   const [draft, setDraft] = useState(to);
   const mailbox = useMailbox(to);
+  // Live: new mail appears without reloading (admins only; the server re-checks every message).
+  useLiveInvalidation([changesTopic('mail_outbox')], [['admin', 'mailbox']]);
   const items = mailbox.data?.pages.flatMap((page) => page.items) ?? [];
   const filterInvalid = isApiError(mailbox.error, 'validation_failed');
 

@@ -5,9 +5,12 @@ import { Button, ButtonLink } from '../../components/Button.tsx';
 import { EmptyState, ErrorState, LoadingState } from '../../components/Feedback.tsx';
 import { PageHeader, useDocumentTitle } from '../../components/Page.tsx';
 import { formatDate } from '../../lib/format.ts';
+import { useLiveInvalidation } from '../../lib/useRealtime.ts';
+import { useSession } from '../auth/session.ts';
+import { changesTopic } from '../../../../contracts/realtime.ts';
 import { CertificateLinks } from '../certificates/CertificateLinks.tsx';
 import { DashboardPanel } from './DashboardPanel.tsx';
-import { useMyLearning } from './learning.api.ts';
+import { learningKeys, useMyLearning } from './learning.api.ts';
 import { ProgressBar } from './ProgressBar.tsx';
 import './learning.css';
 
@@ -21,6 +24,9 @@ export function continueUrl(item: MyLearningItem): string {
 export function MyLearningPage() {
   useDocumentTitle('My learning');
   const query = useMyLearning();
+  // Live: "continue" and progress follow what the learner does on other devices.
+  const me = useSession().data?.id;
+  useLiveInvalidation([me && changesTopic('enrollments', { user_id: me })], [learningKeys.myLearning]);
   const items = query.data?.pages.flatMap((page) => page.items) ?? [];
   const inProgress = items.filter((item) => !item.progress.isCompleted);
   const completed = items.filter((item) => item.progress.isCompleted);

@@ -6,10 +6,13 @@ import { Button, ButtonLink } from '../../components/Button.tsx';
 import { Alert, EmptyState, ErrorState, LoadingState } from '../../components/Feedback.tsx';
 import { useDocumentTitle } from '../../components/Page.tsx';
 import { isApiError } from '../../lib/api.ts';
+import { useLiveInvalidation } from '../../lib/useRealtime.ts';
+import { useSession } from '../auth/session.ts';
+import { changesTopic } from '../../../../contracts/realtime.ts';
 import { describeSeconds, formatSeconds } from '../../lib/format.ts';
-import { useCoursePage } from '../courses/courses.api.ts';
+import { courseKeys, useCoursePage } from '../courses/courses.api.ts';
 import { neighbours, startLesson } from './curriculum.ts';
-import { useCourseProgress } from './learning.api.ts';
+import { learningKeys, useCourseProgress } from './learning.api.ts';
 import { LessonView, type LessonCommands } from './LessonView.tsx';
 import { ProgressBar } from './ProgressBar.tsx';
 import { SHORTCUTS, shortcutFor } from './shortcuts.ts';
@@ -24,6 +27,24 @@ export function PlayerPage() {
   const { slug = '', lessonId } = useParams();
   const course = useCoursePage(slug);
   const progress = useCourseProgress(course.data?.id);
+  // Live: progress made on the learner's other devices, and lessons published or changed meanwhile.
+  const liveId = course.data?.id;
+  const me = useSession().data?.id;
+  useLiveInvalidation(
+    liveId && me
+      ? [changesTopic('lesson_progress', { user_id: me }), changesTopic('enrollments', { user_id: me })]
+      : [],
+    [learningKeys.progress(liveId ?? '')],
+  );
+  useLiveInvalidation(
+    liveId
+      ? [
+          changesTopic('course_lessons', { course_id: liveId }),
+          changesTopic('course_sections', { course_id: liveId }),
+        ]
+      : [],
+    [courseKeys.page(slug)],
+  );
   useDocumentTitle(course.data?.title ?? (course.isError ? 'Course not found' : 'Course player'));
 
   if (course.isPending || (course.data && progress.isPending))
