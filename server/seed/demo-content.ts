@@ -770,7 +770,7 @@ export const DEMO_PRACTICE: {
   questions: [
     {
       questionType: 'multiple_choice',
-      questionText: 'Which of these is a Python **list**?',
+      questionText: 'Which of these is a Python list?',
       explanation: 'Square brackets make a list; parentheses a tuple; braces with values a set.',
       hint: null,
       points: 1,
@@ -791,7 +791,7 @@ export const DEMO_PRACTICE: {
     },
     {
       questionType: 'short_answer',
-      questionText: "What does `len('hello')` return?",
+      questionText: "What does len('hello') return?",
       explanation: 'len counts the characters of a string: five.',
       hint: 'Count the letters.',
       points: 1,
@@ -801,7 +801,7 @@ export const DEMO_PRACTICE: {
     },
     {
       questionType: 'code',
-      questionText: 'Read a name from standard input and print `Hello, NAME!`.',
+      questionText: 'Read a name from standard input and print: Hello, NAME! (for example Hello, Ada!).',
       explanation: "print('Hello, ' + input() + '!') does it.",
       hint: 'input() reads one line.',
       points: 2,

@@ -314,13 +314,16 @@ async function completeDemoLesson(db: Db, learner: SessionUser, lessonId: string
  */
 async function seedPracticeAssessments(db: Db, author: SessionUser, courseId: string): Promise<void> {
   const caller = callerFor(db, author);
+  // Lessons in course order (section, then lesson): the code lesson goes after the last one.
   const lessons = await db.asUser(author, (tx) =>
     tx
-      .selectFrom('courseLessons')
-      .select(['id', 'title', 'sectionId', 'sortOrder'])
-      .where('courseId', '=', courseId)
-      .where('deletedAt', 'is', null)
-      .orderBy('sortOrder')
+      .selectFrom('courseLessons as l')
+      .innerJoin('courseSections as s', 's.id', 'l.sectionId')
+      .select(['l.id', 'l.title', 'l.sectionId', 'l.sortOrder'])
+      .where('l.courseId', '=', courseId)
+      .where('l.deletedAt', 'is', null)
+      .orderBy('s.sortOrder')
+      .orderBy('l.sortOrder')
       .execute(),
   );
   const quizLesson = lessons.find((l) => l.title === DEMO_PRACTICE.quizLessonTitle)!;
