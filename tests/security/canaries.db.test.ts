@@ -348,6 +348,9 @@ function callFor(name: string, args: string) {
     case 'uuid, text, jsonb, integer, integer, integer, integer, text': // record_code_verdict(…)
       return sql`select to_jsonb(r) as row from unnest(${ids}::uuid[]) as a(v)
                    cross join lateral ${fn}(a.v, 'wrong_answer', '[]'::jsonb, 1, 1, 0, 1, null) r`;
+    case 'uuid, uuid, jsonb': // quiz_record_code_grade(attempt, question, outcome) — system only; rolled back
+      return sql`select to_jsonb(r) as row from unnest(${ids}::uuid[]) as a(v) cross join unnest(${ids}::uuid[]) as b(w)
+                   cross join lateral ${fn}(a.v, b.w, '{"status": "wrong_answer", "passedTests": 0, "totalTests": 1}'::jsonb) r`;
     default:
       throw new Error(
         `Teach canaries.db.test.ts to call ${name}(${args}): every executable function is read.`,
