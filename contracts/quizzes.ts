@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { testResultSchema } from './challenges.ts';
 
 /**
  * Quizzes and exams (issue 6). The answer key and the clock live on the server: a learner gets
@@ -65,9 +66,12 @@ import { z } from 'zod';
  *   - short answer: compared after Unicode NFKC normalisation, trimming and collapsing inner
  *     whitespace, case-insensitively unless `caseSensitive`. With `numericTolerance` set, a numeric
  *     answer (`3.14`, `3,14`, `1e3`) also matches a numeric accepted answer within ± tolerance.
- *   - code: stored and marked `pending` (0 points, never `correct`) until the judge grades it
- *     (issue 7); an attempt with pending answers is `submitted`, not `graded`, with no percentage
- *     and not passed yet.
+ *   - code: `pending` (0 points) until the judge worker grades it, asynchronously (migration
+ *     0028): points × passed tests / tests, `correct` when all pass, else `partial`/`incorrect`.
+ *     Meanwhile the attempt is `submitted` ("grading": pendingCount > 0, no percentage, not passed;
+ *     `gradingMessage` says when the judge is unavailable); the last verdict makes it `graded`.
+ *     Hidden tests are never shown: feedback lists visible tests and per-test results where a
+ *     hidden test has only passed/failed and its time.
  *   - an empty answer (no choice, blank text or code) is `unanswered`, 0 points.
  *   - percentage = 100 × score / points of the attempt's questions; passed = percentage ≥ passingScore.
  *
@@ -214,7 +218,16 @@ export const questionInputSchema = z
         programmingLanguage: programmingLanguageSchema,
         codeTemplate: z.string().max(65536).nullable().default(null),
         testCases: z
-          .array(z.object({ input: z.string().max(10000), expectedOutput: z.string().max(10000) }).strict())
+          .array(
+            z
+              .object({
+                input: z.string().max(10000),
+                expectedOutput: z.string().max(10000),
+                /** Hidden tests never reach learners: they see only passed/failed and the time. */
+                isHidden: z.boolean().default(false),
+              })
+              .strict(),
+          )
           .max(50)
           .default([]),
       })
@@ -259,7 +272,9 @@ export const authoringQuestionSchema = z
     numericTolerance: z.number().nullable(),
     programmingLanguage: programmingLanguageSchema.nullable(),
     codeTemplate: z.string().nullable(),
-    testCases: z.array(z.object({ input: z.string(), expectedOutput: z.string() })).nullable(),
+    testCases: z
+      .array(z.object({ input: z.string(), expectedOutput: z.string(), isHidden: z.boolean() }))
+      .nullable(),
     updatedAt: isoTimestamp,
   })
   .meta({ id: 'AuthoringQuestion' });
@@ -363,8 +378,12 @@ export const questionFeedbackSchema = z
     correctOptionIds: z.array(z.string()).nullable(),
     /** Short answer. */
     acceptedAnswers: z.array(z.string()).nullable(),
-    /** Code questions. */
+    /** Code questions: the visible tests only. */
     testCases: z.array(z.object({ input: z.string(), expectedOutput: z.string() })).nullable(),
+    /** Code questions: the judge's verdict once graded (null while grading). */
+    verdict: z.string().nullable().optional(),
+    /** Code questions: per-test results once graded; hidden tests carry only passed and time. */
+    testResults: z.array(testResultSchema).nullable().optional(),
     explanation: z.string().nullable(),
   })
   .meta({ id: 'QuestionFeedback' });
@@ -415,8 +434,10 @@ export const attemptViewSchema = z
       pointsPossible: z.number().nullable(),
       percentage: z.number().nullable(),
       passed: z.boolean(),
-      /** Code answers waiting for the judge. */
+      /** Code answers waiting for the judge (status `submitted` meanwhile: "grading"). */
       pendingCount: z.number().int(),
+      /** Why grading waits, e.g. the judge is unavailable; null otherwise. */
+      gradingMessage: z.string().nullable().optional(),
     }),
     quiz: z.object({
       id: z.uuid(),

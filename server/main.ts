@@ -9,6 +9,7 @@ import { connectDatabase } from './db/connect.ts';
 import { migrate, type Migration } from './db/migrate.ts';
 import { createDb, type Db } from './db/session.ts';
 import { startJudgeWorker, type JudgeWorker } from './modules/challenges/judge-worker.ts';
+import { startQuizCodeGrading } from './modules/quizzes/code-grading.ts';
 import { createJobs, type Jobs } from './platform/jobs/jobs.ts';
 
 export const ROLES = ['all', 'api', 'worker'] as const;
@@ -183,6 +184,7 @@ export async function startServer({ config, role, logger, out }: StartOptions): 
     if (runsWorker) {
       await jobs.start();
       // pg-boss's polling timers keep a worker-only process alive.
+      await startQuizCodeGrading({ db, jobs, logger });
       judgeWorker = await startJudgeWorker({ db, jobs, logger, config: config.judge });
       logger.info('worker: started');
     }

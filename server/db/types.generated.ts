@@ -146,6 +146,8 @@ export interface PrivateQuizAttemptAnswers {
   savedAt: Timestamp | null;
   result: ('correct' | 'partial' | 'incorrect' | 'unanswered' | 'pending') | null;
   pointsEarned: number | null;
+  judge: Json | null;
+  judgeMessage: string | null;
 }
 
 export interface PrivateQuizExtraGrants {

@@ -1,4 +1,6 @@
 import type { CreateCourseInput, CreateLessonInput } from '../../contracts/authoring.ts';
+import type { ChallengeInput } from '../../contracts/challenges.ts';
+import type { CreateQuizInput, QuestionInput } from '../../contracts/quizzes.ts';
 
 /**
  * The demo catalogue: real lessons (Markdown articles with code, videos with durations and public
@@ -662,9 +664,184 @@ ${fence}
   ],
 };
 
+// ---------------------------------------------------------------- Python practice (free): a quiz and a code challenge
+
+const PRACTICE_SLUG = 'python-practice-quizzes-and-code';
+const PRACTICE_QUIZ_LESSON = 'Check yourself: Python basics';
+
+const pythonPractice: DemoCourse = {
+  instructor: 'ada',
+  publish: true,
+  course: {
+    slug: PRACTICE_SLUG,
+    title: 'Python Practice: Quizzes and Code Challenges',
+    subtitle: 'Test what you know with a graded quiz and a code challenge judged in a sandbox',
+    description:
+      'A short, free practice course: a graded quiz mixing choice, short-answer and code questions, ' +
+      'and a code challenge you solve in Python or JavaScript. Your code runs in the judge and you get ' +
+      'a verdict per test.',
+    category: 'programming',
+    subcategory: 'python',
+    tags: ['python', 'practice', 'beginner-friendly'],
+    difficultyLevel: 'beginner',
+    accessType: 'free',
+    priceCents: 0,
+    language: 'en',
+    learningOutcomes: ['Check your Python basics', 'Solve a small problem judged against hidden tests'],
+    targetAudience: 'Anyone who wrote a few lines of Python and wants to practise.',
+  },
+  sections: [
+    {
+      title: 'Practice',
+      description: 'A graded quiz, then a code challenge.',
+      lessons: [
+        article(
+          'How the practice works',
+          `
+# How the practice works
+
+The **quiz** mixes question types. Its code question runs your program against tests: some you can
+see, some are hidden (you only learn whether they passed). The score appears once the judge has run
+your code — usually within seconds.
+
+The **code challenge** works the same way: *Run* tries the visible examples, *Submit* runs every test.
+An accepted submission completes the lesson.
+`,
+          { isPreview: true },
+        ),
+        { title: PRACTICE_QUIZ_LESSON, contentType: 'quiz' },
+      ],
+    },
+    {
+      title: 'Challenge',
+      description: 'Solve a problem in Python or JavaScript; the judge runs your code.',
+      lessons: [
+        article(
+          'How your code is judged',
+          `
+# How your code is judged
+
+Your program reads **standard input** and writes **standard output**. The judge runs it once per test
+in a sandbox with no network and no files of the server, compares the output (trailing spaces do not
+matter) and reports a verdict: accepted, wrong answer, time limit, memory limit, runtime error or
+compilation error.
+`,
+        ),
+      ],
+    },
+  ],
+};
+
 export const DEMO_COURSES: DemoCourse[] = [
   typescriptFromZero,
   postgresPerformance,
   accessibleInterfaces,
   rustDraft,
+  pythonPractice,
 ];
+
+/**
+ * The assessments of the practice course. The quiz belongs to its quiz lesson; the code lesson
+ * (created by the seed: code lessons are authored by the challenges module, not the lesson
+ * editor) is appended to the course's last section with its challenge.
+ */
+export const DEMO_PRACTICE: {
+  courseSlug: string;
+  quizLessonTitle: string;
+  quiz: Omit<CreateQuizInput, 'lessonId'>;
+  questions: QuestionInput[];
+  codeLessonTitle: string;
+  challenge: Omit<ChallengeInput, 'lessonId'>;
+} = {
+  courseSlug: PRACTICE_SLUG,
+  quizLessonTitle: PRACTICE_QUIZ_LESSON,
+  quiz: {
+    title: 'Python basics',
+    description: 'Four questions; the code question is graded by the judge.',
+    instructions: 'Take your time. You may try as often as you like; 70 % passes.',
+    quizType: 'graded',
+    passingScore: 70,
+    timeLimitMinutes: null,
+    maxAttempts: null,
+    randomizeQuestions: false,
+    randomizeAnswers: true,
+    showCorrectAnswers: 'after_submission',
+  },
+  questions: [
+    {
+      questionType: 'multiple_choice',
+      questionText: 'Which of these is a Python list?',
+      explanation: 'Square brackets make a list; parentheses a tuple; braces with values a set.',
+      hint: null,
+      points: 1,
+      allowMultiple: false,
+      options: [
+        { id: 'list', text: '[1, 2, 3]', isCorrect: true },
+        { id: 'tuple', text: '(1, 2, 3)', isCorrect: false },
+        { id: 'set', text: '{1, 2, 3}', isCorrect: false },
+      ],
+    },
+    {
+      questionType: 'true_false',
+      questionText: 'In Python, indentation is part of the syntax.',
+      explanation: 'Blocks are delimited by indentation, not braces.',
+      hint: null,
+      points: 1,
+      correctAnswer: true,
+    },
+    {
+      questionType: 'short_answer',
+      questionText: "What does len('hello') return?",
+      explanation: 'len counts the characters of a string: five.',
+      hint: 'Count the letters.',
+      points: 1,
+      acceptedAnswers: ['5', 'five'],
+      caseSensitive: false,
+      numericTolerance: null,
+    },
+    {
+      questionType: 'code',
+      questionText: 'Read a name from standard input and print: Hello, NAME! (for example Hello, Ada!).',
+      explanation: "print('Hello, ' + input() + '!') does it.",
+      hint: 'input() reads one line.',
+      points: 2,
+      programmingLanguage: 'python',
+      codeTemplate: 'name = input()\n',
+      testCases: [
+        { input: 'Ada', expectedOutput: 'Hello, Ada!', isHidden: false },
+        { input: 'Grace Hopper', expectedOutput: 'Hello, Grace Hopper!', isHidden: true },
+      ],
+    },
+  ],
+  codeLessonTitle: 'Code challenge: sum the numbers',
+  challenge: {
+    title: 'Sum the numbers',
+    description: 'Read whole numbers and print their sum.',
+    difficulty: 'easy',
+    category: 'algorithms',
+    problemStatement:
+      'Standard input holds whole numbers separated by spaces or new lines. Print their **sum**.',
+    examples: '1 2 3 → 6',
+    constraints: 'At most 1000 numbers, each between -10^6 and 10^6.',
+    supportedLanguages: ['python', 'javascript'],
+    starterCode: {
+      python: 'import sys\n\nnumbers = sys.stdin.read().split()\n# print their sum\n',
+      javascript:
+        "const numbers = require('fs').readFileSync(0, 'utf8').split(/\\s+/).filter(Boolean);\n// print their sum\n",
+    },
+    solutionCode: {
+      python: 'import sys\n\nprint(sum(int(x) for x in sys.stdin.read().split()))\n',
+      javascript:
+        "const numbers = require('fs').readFileSync(0, 'utf8').split(/\\s+/).filter(Boolean).map(Number);\nconsole.log(numbers.reduce((a, b) => a + b, 0));\n",
+    },
+    testCases: [
+      { input: '1 2 3', expectedOutput: '6', isHidden: false },
+      { input: '10\n-4', expectedOutput: '6', isHidden: false },
+      { input: '1000000 -1000000 7', expectedOutput: '7', isHidden: true },
+      { input: '42', expectedOutput: '42', isHidden: true },
+    ],
+    timeLimitMs: 2000,
+    memoryLimitMb: 128,
+    points: 100,
+  },
+};

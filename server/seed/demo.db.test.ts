@@ -1,10 +1,13 @@
 import { createPasswordHasher, OWASP_ARGON2_MINIMUM } from '../platform/passwords/passwords.ts';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryLogger, testConfig } from '../../tests/helpers/test-app.ts';
 import { createTestDatabase, type TestDatabase } from '../../tests/helpers/test-db.ts';
+import { createJobs } from '../platform/jobs/jobs.ts';
+import { startJudgeWorker } from '../modules/challenges/judge-worker.ts';
 import { listCourses } from '../modules/catalog/catalog.service.ts';
 import { callerFor, getCoursePage } from '../modules/courses/courses.service.ts';
-import { DEMO_COURSES } from './demo-content.ts';
+import { DEMO_COURSES, DEMO_PRACTICE } from './demo-content.ts';
 import { seedDemo } from './demo.ts';
 
 let testDb: TestDatabase;
@@ -90,6 +93,14 @@ describe('seedDemo', () => {
         averageRating: 4.5,
       },
       {
+        slug: 'python-practice-quizzes-and-code',
+        status: 'published',
+        lessonCount: 4,
+        enrollmentCount: 1,
+        totalReviews: 1,
+        averageRating: 5,
+      },
+      {
         slug: 'rust-for-typescript-developers',
         status: 'draft',
         lessonCount: 2,
@@ -107,7 +118,9 @@ describe('seedDemo', () => {
       },
     ]);
     for (const demo of DEMO_COURSES) {
-      const expected = demo.sections.reduce((n, s) => n + s.lessons.length, 0);
+      // The practice course's code lesson is added with its challenge (seedPracticeAssessments).
+      const codeLessons = demo.course.slug === DEMO_PRACTICE.courseSlug ? 1 : 0;
+      const expected = demo.sections.reduce((n, s) => n + s.lessons.length, 0) + codeLessons;
       expect(courses.find((c) => c.slug === demo.course.slug)?.lessonCount).toBe(expected);
     }
 
@@ -172,11 +185,62 @@ describe('seedDemo', () => {
     });
   });
 
+  it('adds a graded quiz lesson and a code lesson whose challenge the judge publishes', async () => {
+    const [practice] = await sql<{ id: string }>`
+      select id from courses where slug = ${DEMO_PRACTICE.courseSlug}`
+      .execute(testDb.handle.kysely)
+      .then((r) => r.rows);
+    const { rows: questions } = await sql<{ questionType: string }>`
+      select qq.question_type from quiz_questions qq join quizzes q on q.id = qq.quiz_id
+        join course_lessons l on l.id = q.lesson_id and l.content_type = 'quiz'
+       where q.course_id = ${practice!.id} and q.quiz_type = 'graded' and qq.deleted_at is null
+       order by qq.sort_order`.execute(testDb.handle.kysely);
+    expect(questions.map((q) => q.questionType)).toEqual([
+      'multiple_choice',
+      'true_false',
+      'short_answer',
+      'code',
+    ]);
+
+    const challengeOf = async () =>
+      (
+        await sql<{ status: string; contentType: string; title: string }>`
+          select c.status, l.content_type, l.title from code_challenges c join course_lessons l on l.id = c.lesson_id
+           where c.course_id = ${practice!.id}`.execute(testDb.handle.kysely)
+      ).rows;
+    // This host can judge: the seed asked for the real publish check (see seedPracticeAssessments).
+    expect(await challengeOf()).toEqual([
+      { status: 'checking', contentType: 'code', title: DEMO_PRACTICE.codeLessonTitle },
+    ]);
+    const logger = memoryLogger().logger;
+    const jobs = createJobs({ db: testDb.db, logger, pollingIntervalSeconds: 0.5 });
+    const worker = await startJudgeWorker({
+      db: testDb.db,
+      jobs,
+      logger,
+      config: testConfig({ UW_JUDGE_SLOTS: '1' }).judge,
+    });
+    try {
+      expect(await worker.ready).toEqual({ state: 'ready' });
+      await jobs.relayOutbox();
+      let status = 'checking';
+      for (let i = 0; i < 600 && status === 'checking'; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        status = (await challengeOf())[0]!.status;
+      }
+      // The solution passes every test in Python and JavaScript.
+      expect(status).toBe('published');
+    } finally {
+      await jobs.stop();
+      await worker.stop();
+    }
+  }, 120_000);
+
   it('is a no-op the second time, and still returns the accounts', async () => {
     const before = await countRows();
     const again = await seedDemo(testDb.db);
     expect(again.accounts).toEqual(accounts);
     expect(await countRows()).toEqual(before);
-    expect(before).toMatchObject({ users: 8, courses: 4, enrollments: 8, reviews: 6 });
+    expect(before).toMatchObject({ users: 8, courses: 5, enrollments: 9, reviews: 7 });
   });
 });

@@ -12,8 +12,12 @@ import {
   createSection,
   publishCourse,
 } from '../modules/authoring/authoring.service.ts';
+import { requestPublish } from '../modules/challenges/challenges.queries.ts';
+import { createChallenge } from '../modules/challenges/challenges.service.ts';
+import { sandboxStatus } from '../modules/judge/judge.ts';
+import { addQuestion, createQuiz } from '../modules/quizzes/quizzes.service.ts';
 import { createAccount, type AccountSpec } from './accounts.ts';
-import { DEMO_COURSES, type DemoPerson } from './demo-content.ts';
+import { DEMO_COURSES, DEMO_PRACTICE, type DemoPerson } from './demo-content.ts';
 
 export interface DemoAccount {
   email: string;
@@ -100,6 +104,7 @@ const ENROLMENTS: Array<{ course: string; learner: DemoPerson; completedLessons:
   { course: 'postgresql-performance-in-practice', learner: 'barbara', completedLessons: 2 },
   { course: 'designing-accessible-web-interfaces', learner: 'margaret', completedLessons: 2 },
   { course: 'designing-accessible-web-interfaces', learner: 'barbara', completedLessons: 0 },
+  { course: 'python-practice-quizzes-and-code', learner: 'linus', completedLessons: 1 },
 ];
 
 const REVIEWS: Array<{
@@ -151,6 +156,13 @@ const REVIEWS: Array<{
     title: 'Practical and humane',
     comment: 'The focus-management examples went straight into our design system.',
   },
+  {
+    course: 'python-practice-quizzes-and-code',
+    learner: 'linus',
+    rating: 5,
+    title: 'Instant feedback on real code',
+    comment: 'The hidden tests caught an edge case I would never have checked myself.',
+  },
 ];
 
 /**
@@ -201,6 +213,10 @@ export async function seedDemo(
       for (const lesson of section.lessons) {
         lessonIds.push((await createLesson(instructor, course.id, created.id, lesson)).id);
       }
+    }
+    if (demo.course.slug === DEMO_PRACTICE.courseSlug) {
+      // Its quiz must have questions before the course may be published.
+      await seedPracticeAssessments(db, users[demo.instructor], course.id);
     }
     if (demo.publish) await publishCourse(instructor, course.id);
     courses.set(course.slug, { id: course.id, lessonIds });
@@ -282,4 +298,70 @@ async function completeDemoLesson(db: Db, learner: SessionUser, lessonId: string
       .values({ lessonId, status: 'completed', timeSpentMinutes: 12, lastAccessedAt: new Date() } as never)
       .execute(),
   );
+}
+
+/**
+ * The practice course's graded quiz and its code lesson with a published Python + JavaScript
+ * challenge, authored by the instructor through the product's services.
+ *
+ * Publishing goes through the real gate when this host can judge: the challenge is put in
+ * `checking` and a publish-check job waits in the outbox; the judge worker (started right after the
+ * seed, same process by default) runs the solution against every test in both languages and
+ * publishes it. When the sandbox cannot run here (no bubblewrap or namespaces), the check could only
+ * fail, so the seed marks the challenge published through a system path instead — its solution is
+ * the one the gate accepts on a healthy host (server/seed/demo.db.test.ts runs it through the gate),
+ * and learners' submissions wait as judge_unavailable until a judge runs.
+ */
+async function seedPracticeAssessments(db: Db, author: SessionUser, courseId: string): Promise<void> {
+  const caller = callerFor(db, author);
+  // Lessons in course order (section, then lesson): the code lesson goes after the last one.
+  const lessons = await db.asUser(author, (tx) =>
+    tx
+      .selectFrom('courseLessons as l')
+      .innerJoin('courseSections as s', 's.id', 'l.sectionId')
+      .select(['l.id', 'l.title', 'l.sectionId', 'l.sortOrder'])
+      .where('l.courseId', '=', courseId)
+      .where('l.deletedAt', 'is', null)
+      .orderBy('s.sortOrder')
+      .orderBy('l.sortOrder')
+      .execute(),
+  );
+  const quizLesson = lessons.find((l) => l.title === DEMO_PRACTICE.quizLessonTitle)!;
+  const quiz = await createQuiz(caller, courseId, { ...DEMO_PRACTICE.quiz, lessonId: quizLesson.id });
+  for (const question of DEMO_PRACTICE.questions) await addQuestion(caller, quiz.id, question);
+
+  // Code lessons are authored with their challenge (the lesson editor leaves them to that module).
+  const last = lessons.at(-1)!;
+  const { id: codeLessonId } = await db.asUser(author, (tx) =>
+    tx
+      .insertInto('courseLessons')
+      .values({
+        courseId,
+        sectionId: last.sectionId,
+        title: DEMO_PRACTICE.codeLessonTitle,
+        sortOrder: last.sortOrder + 1,
+        contentType: 'code',
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow(),
+  );
+  const challenge = await createChallenge(caller, courseId, {
+    ...DEMO_PRACTICE.challenge,
+    lessonId: codeLessonId,
+  });
+  const judgeable = await sandboxStatus().then(
+    (status) =>
+      status.available &&
+      DEMO_PRACTICE.challenge.supportedLanguages.every((l) => status.languages[l]?.available),
+    () => false,
+  );
+  if (judgeable) {
+    // The real gate, as the instructor's Publish button: the worker's check publishes it.
+    await caller.db.run((tx) => requestPublish(tx, challenge.id));
+  } else {
+    // System path: no judge on this host to run the gate (see above).
+    await db.asSystem((tx) =>
+      tx.updateTable('codeChallenges').set({ status: 'published' }).where('id', '=', challenge.id).execute(),
+    );
+  }
 }

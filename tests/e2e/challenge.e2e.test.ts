@@ -173,6 +173,9 @@ describe('code challenge journey: run, submit wrong, submit right', () => {
 
     // The code lesson in the player links to its challenge.
     await page.goto(`${running.baseUrl}/learn/${SLUG}/${seeded.lessonId}`);
+    await page.getByRole('link', { name: 'Open the code challenge' }).waitFor();
+    // Only an accepted submission completes a code lesson: the player offers no "Mark as done".
+    expect(await page.getByRole('button', { name: 'Mark as done' }).count()).toBe(0);
     await page.getByRole('link', { name: 'Open the code challenge' }).click();
     await page.waitForURL(new RegExp(`/challenges/lesson/${seeded.lessonId}$`));
     await page.getByRole('heading', { level: 1, name: 'Sum it up' }).waitFor();

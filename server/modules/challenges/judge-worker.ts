@@ -14,6 +14,7 @@ import {
   type SandboxStatus,
 } from '../judge/judge.ts';
 import { configureJudgeHost } from '../judge/settings.ts';
+import { requeueQuizCodeGradingAsSystem } from '../quizzes/code-grading.ts';
 import { SUBMISSION_RETRIES } from './challenge-jobs.ts';
 import {
   listUnjudgedAsSystem,
@@ -125,7 +126,8 @@ export async function startJudgeWorker(options: JudgeWorkerOptions): Promise<Jud
     const waiting = await db.asSystem(async (tx) => {
       const rows = await listUnjudgedAsSystem(tx);
       for (const row of rows) await enqueueInTransaction(tx, QUEUES.submission, { submissionId: row.id });
-      return rows.length;
+      // Quiz code answers left waiting (migration 0028) too.
+      return rows.length + (await requeueQuizCodeGradingAsSystem(tx));
     });
     if (waiting > 0) {
       log.info({ waiting }, 'judge worker: re-queued submissions left unjudged');

@@ -36,7 +36,7 @@ export interface QuestionValues {
   numericTolerance: number | null;
   programmingLanguage: (typeof PROGRAMMING_LANGUAGES)[number] | null;
   codeTemplate: string | null;
-  testCases: { input: string; expected_output: string }[] | null;
+  testCases: { input: string; expected_output: string; is_hidden?: boolean }[] | null;
 }
 
 const quizColumns = [

@@ -232,6 +232,7 @@ interface StoredOption {
 interface StoredTestCase {
   input: string;
   expectedOutput: string;
+  isHidden?: boolean;
 }
 
 function questionDto(row: QuestionRow, position: number): AuthoringQuestion {
@@ -260,6 +261,7 @@ function questionDto(row: QuestionRow, position: number): AuthoringQuestion {
       (row.testCases as StoredTestCase[] | null)?.map((t) => ({
         input: t.input,
         expectedOutput: t.expectedOutput,
+        isHidden: t.isHidden === true,
       })) ?? null,
     updatedAt: iso(row.updatedAt),
   };
@@ -318,7 +320,11 @@ export function questionValues(input: QuestionInput): QuestionValues {
         ...base,
         programmingLanguage: input.programmingLanguage,
         codeTemplate: input.codeTemplate,
-        testCases: input.testCases.map((t) => ({ input: t.input, expected_output: t.expectedOutput })),
+        testCases: input.testCases.map((t) => ({
+          input: t.input,
+          expected_output: t.expectedOutput,
+          is_hidden: t.isHidden,
+        })),
       };
   }
 }
@@ -462,7 +468,11 @@ export async function duplicateQuestion(caller: QuizCaller, quizId: string, ques
       programmingLanguage: source.programmingLanguage,
       codeTemplate: source.codeTemplate,
       testCases:
-        source.testCases?.map((t) => ({ input: t.input, expected_output: t.expectedOutput })) ?? null,
+        source.testCases?.map((t) => ({
+          input: t.input,
+          expected_output: t.expectedOutput,
+          is_hidden: t.isHidden,
+        })) ?? null,
     };
     const id = await insertQuestion(tx, quizId, index + 1, copy);
     const order = all.map((q) => q.id);

@@ -182,10 +182,16 @@ export function createJobs({ db, logger, pollingIntervalSeconds = 2, relay = tru
     return starting;
   }
 
+  // pg-boss creates a partition per queue (DDL): two queues created at once deadlock on PostgreSQL
+  // (e.g. the outbox relay sending a queue's first job while a worker defines its queues).
+  let queueDdl: Promise<unknown> = Promise.resolve();
+
   function defineQueue(name: string, options: QueueOptions = {}): Promise<void> {
     let pending = declared.get(name);
     if (!pending) {
+      const previous = queueDdl;
       pending = (async () => {
+        await previous.catch(() => undefined);
         await start();
         const existing = await boss.getQueue(name);
         const merged = { ...DEFAULT_QUEUE, ...options };
@@ -199,6 +205,7 @@ export function createJobs({ db, logger, pollingIntervalSeconds = 2, relay = tru
         if (existing) await boss.updateQueue(name, queue);
         else await boss.createQueue(name, queue);
       })();
+      queueDdl = pending;
       declared.set(name, pending);
       pending.catch(() => declared.delete(name));
     }

@@ -16,6 +16,7 @@ import {
   reportResourceDownload,
 } from './learning.api.ts';
 import { QuizLesson } from '../quizzes/QuizLesson.tsx';
+import { lessonCompletionMode } from './lesson-completion.ts';
 import { NotesPanel } from './NotesPanel.tsx';
 import { ProgressReporter } from './progress-reporter.ts';
 import { withoutRepeatedTitle } from './article.ts';
@@ -151,13 +152,14 @@ function LoadedLesson({
   const [marking, setMarking] = useState(false);
   const completed = progress?.status === 'completed';
   const isVideo = content.contentType === 'video' && content.videoUrl !== null;
-  // A quiz lesson completes by passing its quiz (the server decides), never by "Mark as done".
   const isQuiz = content.contentType === 'quiz';
-  // A video of known length completes by being watched (90 %); anything else is marked done.
-  const completesByWatching = isVideo && (content.durationSeconds ?? 0) > 0;
+  const completion = lessonCompletionMode(content);
+  // Quiz and code lessons complete by passing (the server decides), never by "Mark as done".
+  const assessed = completion === 'assessment';
+  const completesByWatching = completion === 'watching';
 
   const markDone = async () => {
-    if (!canReport || completed || completesByWatching || marking) return;
+    if (!canReport || completed || completesByWatching || assessed || marking) return;
     setMarking(true);
     // A failure shows in the progress alert above, and the next report carries "completed" again.
     await reporter.flush('complete');
@@ -227,7 +229,7 @@ function LoadedLesson({
         />
       )}
       {isQuiz && <QuizLesson lessonId={content.id} courseId={courseId} />}
-      {!isVideo && !isQuiz && !content.articleHtml && content.resources.length === 0 && (
+      {!isVideo && !assessed && !content.articleHtml && content.resources.length === 0 && (
         <p className="muted">
           This {content.contentType} lesson has no content to show here yet. Mark it as done when you have
           finished it.
@@ -236,7 +238,7 @@ function LoadedLesson({
       {content.resources.length > 0 && (
         <Resources lessonId={content.id} resources={content.resources} canReport={canReport} />
       )}
-      {!completesByWatching && !isQuiz && (
+      {!completesByWatching && !assessed && (
         <div className="lp-lesson-done">
           {completed ? (
             next && (

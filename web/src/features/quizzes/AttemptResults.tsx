@@ -63,7 +63,7 @@ export function AttemptResults({
         </p>
         <p>
           {pending ? (
-            <span className="badge badge-muted">Waiting for grading</span>
+            <span className="badge badge-muted">Grading</span>
           ) : attempt.passed ? (
             <span className="badge badge-success">Passed</span>
           ) : (
@@ -72,10 +72,16 @@ export function AttemptResults({
           <span className="muted">Passing score: {quiz.passingScore} %</span>
         </p>
         {pending && (
-          <p className="muted small">
-            {attempt.pendingCount} code answer{attempt.pendingCount === 1 ? '' : 's'} will be graded
-            automatically; the score is final after that.
+          <p className="muted small" role="status" data-testid="quiz-grading">
+            Grading your code… {attempt.pendingCount} code answer{attempt.pendingCount === 1 ? '' : 's'}{' '}
+            {attempt.pendingCount === 1 ? 'is' : 'are'} being run against the tests; this page updates by
+            itself and the score is final after that.
           </p>
+        )}
+        {pending && attempt.gradingMessage && (
+          <Alert tone="warning" title="Grading is waiting">
+            {attempt.gradingMessage}
+          </Alert>
         )}
       </div>
       {withFeedback ? (

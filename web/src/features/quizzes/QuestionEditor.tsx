@@ -214,8 +214,9 @@ export function QuestionEditor({
       {form.kind === 'code' && (
         <>
           <p className="muted">
-            Code answers are stored and wait for automatic grading by the code judge; until then they count as
-            pending.
+            Code answers are graded by the code judge after the attempt is submitted: points in proportion to
+            the tests passed. Learners see visible tests with their results; of a hidden test only whether it
+            passed.
           </p>
           <SelectField
             label="Language"
@@ -240,7 +241,7 @@ export function QuestionEditor({
             error={errors.codeTemplate}
           />
           <fieldset className="field fieldset">
-            <legend className="field-label">Tests (hidden from learners)</legend>
+            <legend className="field-label">Tests (standard input → expected standard output)</legend>
             {form.testCases.length === 0 && <p className="muted">No tests yet.</p>}
             <ol className="test-case-list">
               {form.testCases.map((test, index) => (
@@ -271,6 +272,19 @@ export function QuestionEditor({
                       )
                     }
                   />
+                  <Checkbox
+                    label={`Hidden test ${index + 1}`}
+                    hint="Learners see only whether it passed, never its input or expected output."
+                    checked={test.isHidden}
+                    onChange={(e) =>
+                      set(
+                        'testCases',
+                        form.testCases.map((t, i) =>
+                          i === index ? { ...t, isHidden: e.target.checked } : t,
+                        ),
+                      )
+                    }
+                  />
                   <Button
                     variant="ghost"
                     onClick={() =>
@@ -288,7 +302,9 @@ export function QuestionEditor({
             <Button
               variant="secondary"
               disabled={form.testCases.length >= 50}
-              onClick={() => set('testCases', [...form.testCases, { input: '', expectedOutput: '' }])}
+              onClick={() =>
+                set('testCases', [...form.testCases, { input: '', expectedOutput: '', isHidden: false }])
+              }
             >
               Add a test
             </Button>

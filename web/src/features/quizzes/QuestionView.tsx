@@ -2,6 +2,15 @@ import { useId, type RefObject } from 'react';
 import type { AttemptView, QuizAnswer } from '../../../../contracts/quizzes.ts';
 import { toggleChoice, type AttemptQuestion } from './quiz-attempt.ts';
 
+const VERDICT_LABELS: Record<string, string> = {
+  accepted: 'Accepted',
+  wrong_answer: 'Wrong answer',
+  time_limit: 'Time limit exceeded',
+  memory_limit: 'Memory limit exceeded',
+  runtime_error: 'Runtime error',
+  compile_error: 'Compilation error',
+};
+
 export type Feedback = NonNullable<AttemptView['questions'][number]['feedback']>;
 
 export const RESULT_LABELS: Record<Feedback['result'], string> = {
@@ -151,9 +160,30 @@ function FeedbackBlock({ feedback, question }: { feedback: Feedback; question: A
       {feedback.acceptedAnswers && feedback.acceptedAnswers.length > 0 && (
         <p>Accepted answers: {feedback.acceptedAnswers.join(' · ')}</p>
       )}
+      {feedback.verdict && (
+        <p data-testid="code-verdict">
+          Judge verdict: <strong>{VERDICT_LABELS[feedback.verdict] ?? feedback.verdict}</strong>
+        </p>
+      )}
+      {feedback.testResults && feedback.testResults.length > 0 && (
+        <ul className="quiz-test-results" aria-label="Test results">
+          {feedback.testResults.map((r) => (
+            <li key={r.index}>
+              {r.hidden ? 'Hidden test' : 'Test'} {r.index + 1}: {r.passed ? 'passed' : 'failed'} (
+              {r.executionTimeMs} ms)
+              {!r.hidden && !r.passed && r.output !== undefined && (
+                <>
+                  {' '}
+                  — your output: <code>{r.output}</code>
+                </>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
       {feedback.testCases && feedback.testCases.length > 0 && (
         <details>
-          <summary>Tests</summary>
+          <summary>Visible tests</summary>
           <ul>
             {feedback.testCases.map((test, i) => (
               <li key={i}>

@@ -212,10 +212,19 @@ function AttemptScreen({
   const query = useQuery({
     queryKey: quizKeys.attempt(attemptId),
     queryFn: ({ signal }) => fetchAttempt(attemptId, signal),
-    // The attempt changes only by what this page does (saves, submit) or at its deadline.
+    // The attempt changes only by what this page does (saves, submit) or at its deadline — and,
+    // while code answers are being judged ("grading"), by the judge: poll until it is graded.
     staleTime: Infinity,
     refetchOnWindowFocus: false,
+    refetchInterval: (q) => (isGrading(q.state.data) ? GRADING_POLL_MS : false),
   });
+  const grading = isGrading(query.data);
+  const wasGrading = useRef(grading);
+  useEffect(() => {
+    // The verdict is in: the overview (attempts, best score, lesson completion) changed too.
+    if (wasGrading.current && !grading && query.data?.attempt.status === 'graded') onClosed();
+    wasGrading.current = grading;
+  }, [grading, onClosed, query.data]);
   const closed = query.data !== undefined && query.data.attempt.status !== 'in_progress';
   const wasClosed = useRef(closed);
   useEffect(() => {
@@ -256,4 +265,11 @@ function AttemptScreen({
   if (view.attempt.status === 'in_progress')
     return <AttemptRunner key={view.attempt.id} view={view} onSubmitted={setView} onReload={reload} />;
   return <AttemptResults view={view} overview={overview} onExit={onExit} onOpen={onOpen} />;
+}
+
+const GRADING_POLL_MS = 2500;
+
+/** Submitted with code answers still waiting for the judge. */
+function isGrading(view: AttemptView | undefined): boolean {
+  return view !== undefined && view.attempt.status === 'submitted' && view.attempt.pendingCount > 0;
 }

@@ -91,6 +91,8 @@ export interface OptionRow {
 export interface TestCaseRow {
   input: string;
   expectedOutput: string;
+  /** Learners see only whether a hidden test passed and its time. */
+  isHidden: boolean;
 }
 
 export interface QuestionForm {
