@@ -83,6 +83,8 @@ export interface JobsOptions {
 }
 
 const SCHEMA = 'pgboss';
+/** Tries of pg-boss DDL that collided with another process's (see retryingDdl). */
+const DDL_ATTEMPTS = 6;
 const DEFAULT_QUEUE: Required<QueueOptions> = {
   retryLimit: 3,
   retryDelay: 2,
@@ -162,10 +164,29 @@ export function createJobs({ db, logger, pollingIntervalSeconds = 2, relay = tru
   let relayTimer: NodeJS.Timeout | undefined;
   let relaying: Promise<number> | undefined;
 
+  /**
+   * pg-boss's DDL (its schema at start, a partition per queue) collides when two processes run it at
+   * once on one PostgreSQL server — instances starting together hit a deadlock (40P01) or a
+   * duplicate key in the catalog (23505). The loser's transaction rolls back whole, so trying again
+   * a moment later finds the winner's work done (pg-boss then skips or updates it).
+   */
+  async function retryingDdl<T>(work: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work();
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (attempt >= DDL_ATTEMPTS || (code !== '40P01' && code !== '23505')) throw error;
+        logger.warn({ err: error, attempt }, 'jobs: pg-boss DDL collided with another process; retrying');
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt + Math.random() * 200));
+      }
+    }
+  }
+
   async function start(): Promise<void> {
     if (stopped) throw new Error('jobs: the platform was stopped');
     starting ??= (async () => {
-      await boss.start();
+      await retryingDdl(() => boss.start());
       started = true;
       if (relay) {
         const tick = () => {
@@ -193,7 +214,6 @@ export function createJobs({ db, logger, pollingIntervalSeconds = 2, relay = tru
       pending = (async () => {
         await previous.catch(() => undefined);
         await start();
-        const existing = await boss.getQueue(name);
         const merged = { ...DEFAULT_QUEUE, ...options };
         const queue = {
           name,
@@ -202,8 +222,10 @@ export function createJobs({ db, logger, pollingIntervalSeconds = 2, relay = tru
           retryBackoff: merged.retryBackoff,
           expireInSeconds: merged.expireInSeconds,
         };
-        if (existing) await boss.updateQueue(name, queue);
-        else await boss.createQueue(name, queue);
+        await retryingDdl(async () => {
+          if (await boss.getQueue(name)) await boss.updateQueue(name, queue);
+          else await boss.createQueue(name, queue);
+        });
       })();
       queueDdl = pending;
       declared.set(name, pending);
