@@ -97,6 +97,8 @@ export const courseProgressSchema = z
     enrollment: enrollmentProgressSchema.nullable(),
     continueLessonId: z.uuid().nullable(),
     lessons: z.array(lessonProgressSchema),
+    /** The course's own quizzes (final exams, not attached to a lesson), taken at /quizzes/<id>. */
+    exams: z.array(z.object({ id: z.uuid(), title: z.string(), passed: z.boolean() })),
   })
   .meta({ id: 'CourseProgress' });
 export type CourseProgress = z.infer<typeof courseProgressSchema>;

@@ -362,4 +362,23 @@ describe('learning journey: the course player and My learning', () => {
     await expectNoHorizontalOverflow(page);
     await screenshot(page, 'learning-player-phone');
   });
+
+  it('says so when a lesson video cannot be loaded, and loads it on Try again', async () => {
+    const page = await (await browser.newProfile(VIEWPORTS.desktop)).newPage();
+    await page.goto(
+      `${running.baseUrl}/sign-in?next=${encodeURIComponent(`/learn/${SLUG}/${seeded.videoId}`)}`,
+    );
+    // The video's file fails (as offline, or when its host is gone) until we let it through.
+    let blocked = true;
+    await page.route('**/api/files/**', (route) => (blocked ? route.abort() : route.continue()));
+    await page.getByLabel('Email address').fill(STUDENT.email);
+    await page.getByLabel('Password', { exact: true }).fill(STUDENT.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    const alert = page.getByRole('alert').filter({ hasText: 'This video could not be loaded' });
+    await alert.waitFor();
+    blocked = false;
+    await alert.getByRole('button', { name: 'Try again' }).click();
+    await page.waitForFunction(() => (document.querySelector('video')?.readyState ?? 0) >= 1);
+    await expect(alert.count()).resolves.toBe(0);
+  });
 });

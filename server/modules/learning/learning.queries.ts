@@ -234,6 +234,29 @@ export async function listOwnCourseProgress(
 }
 
 /**
+ * The course's own quizzes (no lesson: final exams) the caller may take, in creation order, and
+ * whether they have passed each. Under RLS: only a learner who may study the course reads them.
+ */
+export async function listOwnCourseExams(tx: Tx, userId: string, courseId: string) {
+  return tx
+    .selectFrom('quizzes as q')
+    .where('q.courseId', '=', courseId)
+    .where('q.lessonId', 'is', null)
+    .where('q.deletedAt', 'is', null)
+    .select([
+      'q.id',
+      'q.title',
+      sql<boolean>`exists (select 1 from public.quiz_attempts a
+                            where a.quiz_id = q.id and a.user_id = ${userId}::uuid and a.passed)`.as(
+        'passed',
+      ),
+    ])
+    .orderBy('q.createdAt')
+    .orderBy('q.id')
+    .execute();
+}
+
+/**
  * The lesson Continue opens in a course: the last lesson studied unless it is completed, else the
  * first incomplete lesson in curriculum order, else the last lesson (all done), else the first.
  */

@@ -32,6 +32,7 @@ import {
   listCourseAccessGrants,
   listMyLearning,
   listOwnAnalytics,
+  listOwnCourseExams,
   listOwnCourseProgress,
   progressTargetQuery,
   recordResourceDownload,
@@ -280,7 +281,7 @@ export async function getCourseProgress(
     // An enrolled learner keeps their own progress even when the course is no longer readable.
     if (!enrollment && !(await findReadableCourse(tx, courseId))) throw courseNotFound();
     if (!enrollment)
-      return { courseId, access: 'none', enrollment: null, continueLessonId: null, lessons: [] };
+      return { courseId, access: 'none', enrollment: null, continueLessonId: null, lessons: [], exams: [] };
     const lessons = await listOwnCourseProgress(tx, user.id, courseId);
     const next = await findContinueLesson(tx, user.id, courseId, enrollment.lastLessonId);
     return {
@@ -289,6 +290,7 @@ export async function getCourseProgress(
       enrollment: enrollmentDto(enrollment),
       continueLessonId: next?.id ?? null,
       lessons: lessons.map(lessonProgressDto),
+      exams: await listOwnCourseExams(tx, user.id, courseId),
     };
   });
 }

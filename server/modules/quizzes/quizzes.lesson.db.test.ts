@@ -30,7 +30,7 @@ afterAll(async () => {
   await testDb?.close();
 });
 
-async function call(method: 'GET' | 'POST' | 'PATCH', url: string, user: SessionUser, body?: object) {
+async function call(method: 'GET' | 'POST' | 'PATCH' | 'PUT', url: string, user: SessionUser, body?: object) {
   const headers = { authorization: `Bearer ${await signAccessToken(TEST_JWT_SECRET, user, 600)}` };
   return app.inject({ method, url, headers, ...(body ? { payload: body } : {}) });
 }
@@ -116,6 +116,46 @@ describe('quiz lessons through the authoring API', () => {
       articleContent: 'Now an article',
     });
     expect(retyped.statusCode).toBe(400);
+  });
+
+  it("lists a course-level quiz in the learner's course progress as a final exam, passed once passed", async () => {
+    const exam = await call('POST', `/api/courses/${course.id}/quizzes`, owner, {
+      title: 'Final exam',
+      quizType: 'final_exam',
+      passingScore: 50,
+    });
+    expect(exam.statusCode, exam.body).toBe(201);
+    const question = await call('POST', `/api/quizzes/${exam.json().id}/questions`, owner, {
+      questionType: 'true_false',
+      questionText: 'Exams can be passed.',
+      correctAnswer: true,
+    });
+    expect(question.statusCode, question.body).toBe(201);
+    expect((await call('POST', `/api/courses/${course.id}/enrollment`, learner)).statusCode).toBe(200);
+
+    const exams = async () => (await call('GET', `/api/courses/${course.id}/progress`, learner)).json().exams;
+    expect(await exams()).toContainEqual({ id: exam.json().id, title: 'Final exam', passed: false });
+
+    const started = await call('POST', `/api/quizzes/${exam.json().id}/attempts`, learner);
+    expect(started.statusCode, started.body).toBe(201);
+    const attemptId = started.json().attempt.id;
+    const saved = await call(
+      'PUT',
+      `/api/quiz-attempts/${attemptId}/answers/${question.json().id}`,
+      learner,
+      {
+        answer: { choices: ['true'] },
+        clientSeq: 1,
+      },
+    );
+    expect(saved.statusCode, saved.body).toBe(200);
+    expect((await call('POST', `/api/quiz-attempts/${attemptId}/submit`, learner)).statusCode).toBe(200);
+    expect(await exams()).toContainEqual({ id: exam.json().id, title: 'Final exam', passed: true });
+
+    // Someone not enrolled in the course sees no exams (no progress at all).
+    const stranger = await makeUser(testDb.db, 'student', 'sven');
+    const theirs = await call('GET', `/api/courses/${course.id}/progress`, stranger);
+    expect(theirs.json()).toMatchObject({ access: 'none', exams: [] });
   });
 
   it('does not let a learner create a quiz lesson (learners are not authors: 403)', async () => {

@@ -3,7 +3,7 @@ import { useEffect, useRef, useState, type RefObject } from 'react';
 import type { LessonContent, LessonOutline } from '../../../../contracts/courses.ts';
 import type { LessonProgress } from '../../../../contracts/learning.ts';
 import { Button, ButtonLink } from '../../components/Button.tsx';
-import { ErrorAlert, ErrorState, LoadingState } from '../../components/Feedback.tsx';
+import { Alert, ErrorAlert, ErrorState, LoadingState } from '../../components/Feedback.tsx';
 import { isApiError } from '../../lib/api.ts';
 import { formatBytes } from '../files/format-bytes.ts';
 import { useLessonContent } from '../courses/courses.api.ts';
@@ -319,6 +319,9 @@ function VideoPlayer({
 }) {
   const resumed = useRef(false);
   const [resumeNote, setResumeNote] = useState<number | null>(null);
+  // The browser could not fetch or decode the video (offline, an external host gone, a format it
+  // cannot play): say so instead of leaving an empty player.
+  const [failed, setFailed] = useState(false);
   return (
     <div className="lp-lesson-video">
       <video
@@ -339,6 +342,8 @@ function VideoPlayer({
             setResumeNote(at);
           }
         }}
+        onError={() => setFailed(true)}
+        onCanPlay={() => setFailed(false)}
         onPlay={() => reporter.setPlaying(true)}
         onPause={(event) => {
           reporter.setPosition(event.currentTarget.currentTime, false);
@@ -363,6 +368,20 @@ function VideoPlayer({
       >
         <a href={url}>Download the video</a>
       </video>
+      {failed && (
+        <Alert tone="error" title="This video could not be loaded">
+          <p>Check your connection and try again. If it keeps failing, the video may be unavailable.</p>
+          <Button
+            variant="secondary"
+            onClick={() => {
+              setFailed(false);
+              videoRef.current?.load();
+            }}
+          >
+            Try again
+          </Button>
+        </Alert>
+      )}
       {resumeNote !== null && (
         <p className="muted small" role="status">
           Resumed where you left off.

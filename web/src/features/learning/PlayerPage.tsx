@@ -177,7 +177,7 @@ function Player({
         </Alert>
       )}
       <div className="player-grid">
-        <CurriculumSidebar course={course} byLesson={byLesson} currentId={lessonId} />
+        <CurriculumSidebar course={course} byLesson={byLesson} currentId={lessonId} exams={progress.exams} />
         <div className="player-main">
           <LessonView
             key={lessonId}
@@ -220,10 +220,12 @@ function CurriculumSidebar({
   course,
   byLesson,
   currentId,
+  exams,
 }: {
   course: CoursePage;
   byLesson: Map<string, LessonProgress>;
   currentId: string;
+  exams: CourseProgress['exams'];
 }) {
   const currentRef = useRef<HTMLAnchorElement>(null);
   useEffect(() => {
@@ -284,6 +286,29 @@ function CurriculumSidebar({
           </section>
         );
       })}
+      {exams.length > 0 && (
+        <section className="lp-curriculum-section" aria-label="Final exams">
+          <h3 className="lp-curriculum-section-title">Final exam{exams.length > 1 ? 's' : ''}</h3>
+          <ol className="lp-curriculum-lessons">
+            {exams.map((exam) => (
+              <li
+                key={exam.id}
+                className={`lp-curriculum-lesson is-${exam.passed ? 'completed' : 'not_started'}`}
+              >
+                <Link to={`/quizzes/${exam.id}`}>
+                  <span className="lp-curriculum-tick" aria-hidden="true">
+                    {exam.passed ? '✓' : ''}
+                  </span>
+                  <span className="lp-curriculum-lesson-title">
+                    {exam.title}
+                    <span className="visually-hidden">{exam.passed ? ' (passed)' : ''}</span>
+                  </span>
+                </Link>
+              </li>
+            ))}
+          </ol>
+        </section>
+      )}
     </nav>
   );
 }
