@@ -152,6 +152,21 @@ async function main() {
             });
             socket.once('open', () => socket.send(JSON.stringify({ type: 'subscribe', topic })));
             socket.once('error', reject);
+            // A refused or silent socket must end the run with a reason, not stall it (it did at 1,000).
+            socket.once('close', (code, reason) =>
+              reject(
+                new Error(`socket of learner ${id} closed before subscribing: ${code} ${String(reason)}`),
+              ),
+            );
+            setTimeout(
+              () =>
+                reject(
+                  new Error(
+                    `socket of learner ${id}: no "subscribed" within 15 s (state ${socket.readyState})`,
+                  ),
+                ),
+              15_000,
+            ).unref();
           });
           return socket;
         }),
