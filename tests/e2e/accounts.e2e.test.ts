@@ -10,6 +10,7 @@ import {
   watchForProblems,
   type Browser,
   type RunningApp,
+  expectFocusOnField,
 } from './harness.ts';
 
 /**
@@ -67,7 +68,7 @@ describe('accounts journey: sign up, confirm, profile, sign out, reset, sign in'
     // Submitting empty shows every problem at once, announced, with focus on the first field.
     await learner.getByRole('button', { name: 'Create account' }).click();
     await learner.locator('.field-error').first().waitFor();
-    expect(await learner.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('fullName');
+    await expectFocusOnField(learner, 'fullName');
     await screenshot(learner, 'sign-up-errors-desktop');
 
     await learner.getByLabel('Full name').fill(LEARNER.name);
@@ -122,7 +123,7 @@ describe('accounts journey: sign up, confirm, profile, sign out, reset, sign in'
     await learner.getByLabel('Picture (URL)').fill('not a url');
     await learner.getByRole('button', { name: 'Save changes' }).click();
     await learner.getByText(/Some fields need a fix/).waitFor();
-    expect(await learner.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('avatarUrl');
+    await expectFocusOnField(learner, 'avatarUrl');
     await learner.getByLabel('Picture (URL)').fill('');
 
     await learner.getByRole('button', { name: 'Save changes' }).click();
@@ -215,9 +216,7 @@ describe('accounts journey: sign up, confirm, profile, sign out, reset, sign in'
     await form.getByLabel('Repeat the new password').fill('yet another long passphrase');
     await form.getByRole('button', { name: 'Change password' }).click();
     await form.getByText(/password is wrong/i).waitFor();
-    expect(await learner.evaluate(() => document.activeElement?.getAttribute('name'))).toBe(
-      'currentPassword',
-    );
+    await expectFocusOnField(learner, 'currentPassword');
     await screenshot(learner, 'password-and-email-desktop');
     // Still signed in: a wrong current password is not a lost session.
     await learner.getByRole('button', { name: /account menu/ }).waitFor();

@@ -9,6 +9,7 @@ import {
   watchForProblems,
   type Browser,
   type RunningApp,
+  expectFocusOnField,
 } from './harness.ts';
 
 /**
@@ -72,7 +73,7 @@ describe('authoring journey: create, build, reorder, publish; a visitor finds it
     await page.getByRole('button', { name: 'Create a course' }).click();
     await page.getByRole('button', { name: 'Create the draft' }).click();
     await page.locator('.field-error').first().waitFor();
-    await expect(page.evaluate(() => document.activeElement?.getAttribute('name'))).resolves.toBe('title');
+    await expectFocusOnField(page, 'title');
     await page.getByLabel('Title', { exact: true }).fill(COURSE.title);
     await page.getByLabel('Category').fill(COURSE.category);
     await page.getByLabel('Difficulty').selectOption('intermediate');
@@ -98,7 +99,7 @@ describe('authoring journey: create, build, reorder, publish; a visitor finds it
     await page.getByLabel('Price (USD)').fill('0');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.locator('#main .field-invalid').first().waitFor();
-    await expect(page.evaluate(() => document.activeElement?.getAttribute('name'))).resolves.toBe('price');
+    await expectFocusOnField(page, 'price');
     await screenshot(page, 'authoring-details-error-desktop');
     await page.getByLabel('Access', { exact: true }).selectOption('free');
 

@@ -120,6 +120,22 @@ export function browsers(): Browser {
 }
 
 /** Saves a full-page screenshot as test-artifacts/screenshots/<name>.png. */
+/**
+ * Waits until the field named `name` has focus. Forms move focus to the first field in error one
+ * animation frame after React renders the errors, so reading document.activeElement as soon as the
+ * error shows races it. Fails naming what has focus instead.
+ */
+export async function expectFocusOnField(page: Page, name: string): Promise<void> {
+  try {
+    await page.waitForFunction((n) => document.activeElement?.getAttribute('name') === n, name, {
+      timeout: 5000,
+    });
+  } catch {
+    const focused = await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 120) ?? null);
+    throw new Error(`expected focus on the field named "${name}", but focus is on ${focused}`);
+  }
+}
+
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });

@@ -177,7 +177,9 @@ if (onPostgres) {
       await eventually(() => client.status === 'reconnecting', 'the client noticing');
       await reportProgress(one.url, world.learner, world.lessons[1]!);
       await start(port, dataDir);
-      await eventually(() => resyncs === 1 && client.status === 'open', 're-sync after reconnecting', 20_000);
+      // At least once: a restarting instance can also tell its new clients to re-sync when its listener
+      // starts, which is harmless (one more refetch) and happened on a loaded CI machine.
+      await eventually(() => resyncs >= 1 && client.status === 'open', 're-sync after reconnecting', 20_000);
       await reportProgress(one.url, world.learner, world.lessons[2]!);
       await eventually(() => changes.some(progressOn(world.lessons[2]!)), 'a change after reconnecting');
       client.close();
@@ -213,7 +215,9 @@ if (onPostgres) {
       await stop(server);
       await eventually(() => client.status === 'reconnecting', 'the client noticing the restart');
       server = await start(port, dataDir);
-      await eventually(() => resyncs === 1 && client.status === 'open', 're-sync after reconnecting', 20_000);
+      // At least once: a restarting instance can also tell its new clients to re-sync when its listener
+      // starts, which is harmless (one more refetch) and happened on a loaded CI machine.
+      await eventually(() => resyncs >= 1 && client.status === 'open', 're-sync after reconnecting', 20_000);
       await reportProgress(server.url, world.learner, world.lessons[1]!);
       await eventually(() => changes.some(progressOn(world.lessons[1]!)), 'a change after the restart');
       client.close();
