@@ -53,24 +53,6 @@ const PUBLIC_COLUMNS = [
   'updatedAt',
 ] as const;
 
-/** Whether the caller owns the course (or is an admin). */
-export async function callerCanManageCourse(tx: Tx, courseId: string): Promise<boolean> {
-  const { rows } = await sql<{ ok: boolean }>`select private.can_manage_course(${courseId}) as ok`.execute(
-    tx,
-  );
-  return rows[0]?.ok === true;
-}
-
-/** A lesson of the course as its owner sees it (type and whether deleted). */
-export async function findCourseLesson(tx: Tx, courseId: string, lessonId: string) {
-  return tx
-    .selectFrom('courseLessons')
-    .select(['id', 'contentType', 'deletedAt'])
-    .where('id', '=', lessonId)
-    .where('courseId', '=', courseId)
-    .executeTakeFirst();
-}
-
 /** A challenge's public columns, as RLS lets the caller see it (learners: published, enrolled). */
 export async function findChallenge(tx: Tx, challengeId: string) {
   return tx

@@ -1,3 +1,4 @@
+import { callerCanManageCourse, findCourseLesson } from '../courses/courses.queries.ts';
 import type {
   AuthoringChallenge,
   AuthoringChallengeList,
@@ -17,11 +18,9 @@ import { AppError, findPgError } from '../../platform/errors.ts';
 import type { Jobs } from '../../platform/jobs/jobs.ts';
 import { renderMarkdownCached } from '../../platform/markdown.ts';
 import {
-  callerCanManageCourse,
   countWaitingSubmissions,
   findChallenge,
   findChallengeSecrets,
-  findCourseLesson,
   findCourseSlug,
   findJudgeHealth,
   findLessonChallenge,

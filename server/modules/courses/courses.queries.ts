@@ -278,3 +278,21 @@ export async function insertReview(
     .returning(['id', 'courseId', 'rating'])
     .executeTakeFirstOrThrow();
 }
+
+/** Whether the caller owns the course or is an admin (false for a course they cannot see). */
+export async function callerCanManageCourse(tx: Tx, courseId: string): Promise<boolean> {
+  const { rows } = await sql<{
+    ok: boolean;
+  }>`select private.can_manage_course(${courseId}::uuid) as ok`.execute(tx);
+  return rows[0]?.ok === true;
+}
+
+/** A lesson of the course (RLS: owners see their own, deleted ones included). */
+export async function findCourseLesson(tx: Tx, courseId: string, lessonId: string) {
+  return tx
+    .selectFrom('courseLessons')
+    .select(['id', 'contentType', 'deletedAt'])
+    .where('id', '=', lessonId)
+    .where('courseId', '=', courseId)
+    .executeTakeFirst();
+}

@@ -466,14 +466,6 @@ export async function listCourseAccessGrants(tx: Tx, courseId: string): Promise<
   return rows;
 }
 
-/** Whether the caller owns the course or is an admin (may manage its grants). */
-export async function callerCanManageCourse(tx: Tx, courseId: string): Promise<boolean> {
-  const { rows } = await sql<{
-    ok: boolean;
-  }>`select private.can_manage_course(${courseId}::uuid) as ok`.execute(tx);
-  return rows[0]?.ok ?? false;
-}
-
 /** The course row if the caller can read it. */
 export async function findReadableCourse(tx: Tx, courseId: string) {
   return tx

@@ -1,3 +1,4 @@
+import { callerCanManageCourse } from '../courses/courses.queries.ts';
 import {
   DASHBOARD_MAX_DAYS,
   MY_LEARNING_MAX_LIMIT,
@@ -21,7 +22,6 @@ import type { RequestDb } from '../../platform/auth.ts';
 import { AppError, findPgError } from '../../platform/errors.ts';
 import { writeHeartbeats, type HeartbeatBuffer, type PendingHeartbeat } from './learning.heartbeats.ts';
 import {
-  callerCanManageCourse,
   findContinueLesson,
   findLearnerCalendar,
   findLessonForLearner,

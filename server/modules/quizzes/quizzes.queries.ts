@@ -79,24 +79,6 @@ const questionColumns = [
   'updatedAt',
 ] as const;
 
-/** Whether the caller owns the course or is an admin (false for a course they cannot see). */
-export async function callerCanManageCourse(tx: Tx, courseId: string): Promise<boolean> {
-  const { rows } = await sql<{ ok: boolean }>`select private.can_manage_course(${courseId}) as ok`.execute(
-    tx,
-  );
-  return rows[0]?.ok === true;
-}
-
-/** A lesson of the course (RLS: owners see their own, deleted ones included). */
-export async function findCourseLesson(tx: Tx, courseId: string, lessonId: string) {
-  return tx
-    .selectFrom('courseLessons')
-    .select(['id', 'contentType', 'deletedAt'])
-    .where('id', '=', lessonId)
-    .where('courseId', '=', courseId)
-    .executeTakeFirst();
-}
-
 export async function listCourseQuizzes(tx: Tx, courseId: string) {
   return tx
     .selectFrom('quizzes')

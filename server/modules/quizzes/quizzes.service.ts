@@ -1,3 +1,4 @@
+import { callerCanManageCourse, findCourseLesson } from '../courses/courses.queries.ts';
 import { randomBytes } from 'node:crypto';
 import type {
   AttemptsReport,
@@ -21,8 +22,6 @@ import type { RequestDb } from '../../platform/auth.ts';
 import { AppError, findPgError } from '../../platform/errors.ts';
 import {
   attemptsReport,
-  callerCanManageCourse,
-  findCourseLesson,
   findLessonQuizId,
   findQuestion,
   findQuiz,
