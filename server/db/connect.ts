@@ -4,6 +4,7 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { PGliteDialect } from './pglite-dialect.ts';
+import { pipelinedRead, type Statement } from './prepared-read.ts';
 import { OID, parseDate, parseNumeric } from './type-parsers.ts';
 import type { DB } from './types.generated.ts';
 
@@ -18,6 +19,12 @@ export interface DatabaseHandle {
    * returns the rows of each statement. The one-round-trip read path of session.ts is built on it.
    */
   simpleQuery(text: string): Promise<unknown[][]>;
+  /**
+   * PostgreSQL only: runs the statements as named prepared statements in ONE round trip and one
+   * implicit transaction (prepared-read.ts), so hot reads reuse their plans. PGlite has no
+   * planning round trip to save across a socket and reads through simpleQuery.
+   */
+  preparedQuery?(statements: readonly Statement[]): Promise<unknown[][]>;
   /**
    * PGlite only: LISTEN on `channel` and call `onPayload` for each NOTIFY (realtime's in-process
    * path). Runs behind the connection lock so LISTEN never lands inside someone's transaction.
@@ -69,7 +76,8 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
       const result = (await pool.query(text)) as pg.QueryResult | pg.QueryResult[];
       return (Array.isArray(result) ? result : [result]).map((r) => r.rows ?? []);
     };
-    return { engine: 'postgres', kysely, simpleQuery, close: () => kysely.destroy() };
+    const preparedQuery = (statements: readonly Statement[]) => pipelinedRead(pool, statements);
+    return { engine: 'postgres', kysely, simpleQuery, preparedQuery, close: () => kysely.destroy() };
   }
   const pglite = options.pglite ?? (await openPGlite(options.dataDir));
   const pgliteDialect = new PGliteDialect(pglite);

@@ -104,7 +104,7 @@ describe('units of work', () => {
     expect(after.rows[0]?.role).not.toBe('anon');
   });
 
-  it('readAs inlines parameters as exact literals, whatever they contain', async () => {
+  it('readAs passes parameters exactly, whatever they contain', async () => {
     const tricky = ["'); drop table profiles; --", "back\\slash \\' quote", 'ünïcødé ✓', '$1 $2', '"quoted"'];
     for (const value of tricky) {
       const [row] = await t.db.readAs(null, sql<{ v: string }>`select ${value}::text as v`);
@@ -114,7 +114,7 @@ describe('units of work', () => {
     expect(arr?.v).toEqual(tricky);
     const [num] = await t.db.readAs(
       null,
-      sql<{ n: number; b: boolean; z: null }>`select ${42.5}::numeric as n, ${true} as b, ${null}::text as z`,
+      sql<{ n: number; b: boolean; z: null }>`select ${42.5}::numeric as n, ${true}::boolean as b, ${null}::text as z`,
     );
     expect(num).toEqual({ n: 42.5, b: true, z: null });
     const [json] = await t.db.readAs(

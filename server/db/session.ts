@@ -71,6 +71,14 @@ function sessionHeader(role: DbRole, claims: Record<string, unknown>): string {
   );
 }
 
+/** sessionHeader with role and claims as parameters $1 and $2, for prepared reads. */
+function sessionHeaderStatement(role: DbRole): string {
+  return (
+    `SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true)` +
+    (role === 'authenticated' ? ', private.assert_live_session()' : '')
+  );
+}
+
 /** Renders a bound parameter as an escaped SQL literal (untyped, so PostgreSQL infers its type as for $n). */
 export function toLiteral(value: unknown): string {
   if (value === null || value === undefined) return 'NULL';
@@ -160,8 +168,14 @@ async function readInSession<R>(
   const [role, claims] = user
     ? (['authenticated', claimsFor(user)] as const)
     : (['anon', { role: 'anon' }] as const);
-  const header = `${sessionHeader(role, claims)};\n`;
-  const results = await handle.simpleQuery(header + inlineParameters(compiled.sql, compiled.parameters));
+  const results = handle.preparedQuery
+    ? await handle.preparedQuery([
+        { text: sessionHeaderStatement(role), values: [role, JSON.stringify(claims)] },
+        { text: compiled.sql, values: compiled.parameters },
+      ])
+    : await handle.simpleQuery(
+        `${sessionHeader(role, claims)};\n${inlineParameters(compiled.sql, compiled.parameters)}`,
+      );
   const rows = (results[1] ?? []) as Record<string, unknown>[];
   const transformed = await camelCase.transformResult({ result: { rows }, queryId: readQueryId });
   return transformed.rows as R[];
