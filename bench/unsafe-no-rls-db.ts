@@ -1,5 +1,5 @@
 import { CamelCasePlugin, type QueryId } from 'kysely';
-import { compileOnly, inlineParameters, type Db } from '../server/db/session.ts';
+import { compileOnly, type Db } from '../server/db/session.ts';
 
 const camelCase = new CamelCasePlugin();
 const readQueryId: QueryId = { queryId: 'read-as-no-rls' };
@@ -10,10 +10,10 @@ const readQueryId: QueryId = { queryId: 'read-as-no-rls' };
  * row-level security) no policies at all. It shows what the same route costs without the security
  * model, so the benchmark can report the price of that model as a ratio.
  *
- * readAs mirrors session.ts readInSession step for step — compiled on `compileOnly`, parameters
- * inlined, sent as ONE simple-protocol message through `handle.simpleQuery`, rows camel-cased —
- * and leaves out only the session header (role, claims, live-session check), so the route runs the
- * very same SQL text, only as the owner.
+ * readAs mirrors session.ts readInSession step for step — compiled on `compileOnly`, sent as a
+ * named prepared statement through `handle.preparedQuery`, rows camel-cased — and leaves out only
+ * the session header (role, claims, live-session check), so the route runs the very same SQL, only
+ * as the owner.
  */
 export function unsafeNoRlsDb(db: Db): Db {
   const { kysely } = db.handle;
@@ -23,7 +23,7 @@ export function unsafeNoRlsDb(db: Db): Db {
     asAnon: (work) => kysely.connection().execute(work),
     readAs: async (_user, query) => {
       const compiled = 'isRawBuilder' in query ? query.compile(compileOnly) : query.compile();
-      const results = await db.handle.simpleQuery(inlineParameters(compiled.sql, compiled.parameters));
+      const results = await db.handle.preparedQuery([{ text: compiled.sql, values: compiled.parameters }]);
       const rows = (results[0] ?? []) as Record<string, unknown>[];
       const transformed = await camelCase.transformResult({ result: { rows }, queryId: readQueryId });
       return transformed.rows as never[];

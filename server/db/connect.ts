@@ -4,7 +4,7 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { PGliteDialect } from './pglite-dialect.ts';
-import { pipelinedRead, type Statement } from './prepared-read.ts';
+import { createPGlitePreparedRead, pipelinedRead, type Statement } from './prepared-read.ts';
 import { OID, parseDate, parseNumeric } from './type-parsers.ts';
 import type { DB } from './types.generated.ts';
 
@@ -20,11 +20,10 @@ export interface DatabaseHandle {
    */
   simpleQuery(text: string): Promise<unknown[][]>;
   /**
-   * PostgreSQL only: runs the statements as named prepared statements in ONE round trip and one
-   * implicit transaction (prepared-read.ts), so hot reads reuse their plans. PGlite has no
-   * planning round trip to save across a socket and reads through simpleQuery.
+   * Runs the statements as named prepared statements in ONE round trip (on PGlite: one call into
+   * the engine) and one implicit transaction (prepared-read.ts), so hot reads reuse their plans.
    */
-  preparedQuery?(statements: readonly Statement[]): Promise<unknown[][]>;
+  preparedQuery(statements: readonly Statement[]): Promise<unknown[][]>;
   /**
    * PGlite only: LISTEN on `channel` and call `onPayload` for each NOTIFY (realtime's in-process
    * path). Runs behind the connection lock so LISTEN never lands inside someone's transaction.
@@ -82,11 +81,13 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
   const pglite = options.pglite ?? (await openPGlite(options.dataDir));
   const pgliteDialect = new PGliteDialect(pglite);
   const kysely = new Kysely<DB>({ dialect: pgliteDialect, plugins });
+  const preparedRead = createPGlitePreparedRead(pglite);
   return {
     engine: 'pglite',
     kysely,
     // PGlite runs one exec at a time on its own; the FIFO lock keeps it out of open units of work.
     simpleQuery: (text) => pgliteDialect.exclusive(async () => (await pglite.exec(text)).map((r) => r.rows)),
+    preparedQuery: (statements) => pgliteDialect.exclusive(() => preparedRead(statements)),
     listen: async (channel, onPayload) => {
       const unlisten = await pgliteDialect.exclusive(() => pglite.listen(channel, onPayload));
       return () => (pglite.closed ? Promise.resolve() : pgliteDialect.exclusive(() => unlisten()));

@@ -5,9 +5,9 @@ import { connectDatabase, type DatabaseHandle } from './connect.ts';
 import { STATEMENT_CACHE_SIZE } from './prepared-read.ts';
 import { createDb, type Db } from './session.ts';
 
-// readAs on PostgreSQL sends the session header and the query as named prepared statements in one
-// round trip (prepared-read.ts); on PGlite as one simple-protocol message. Both must answer exactly
-// as a unit of work does. The statement cache itself exists only on PostgreSQL.
+// readAs sends the session header and the query as named prepared statements in one round trip
+// (prepared-read.ts; on PGlite one call into the engine). It must answer exactly as a unit of work
+// does, reuse plans, and survive errors and schema changes.
 
 const onPostgres = process.env.TEST_ENGINE === 'postgres';
 
@@ -69,79 +69,85 @@ describe('readAs', () => {
   });
 });
 
-// Registered only on PostgreSQL (PGlite has no statement cache to test), rather than skipped.
-if (onPostgres)
-  describe('readAs on PostgreSQL: prepared statements, one connection', () => {
-    // One pooled connection, so the cache and pg_prepared_statements describe the same session.
-    let handle: DatabaseHandle;
-    let db: Db;
-    const prepared = async () =>
-      (
-        await sql<PreparedStatement>`select name, statement, generic_plans, custom_plans
+describe('readAs: prepared statements on one connection', () => {
+  // One connection (PGlite has only one; on PostgreSQL a pool of one), so the statement cache and
+  // pg_prepared_statements describe the same session.
+  let handle: DatabaseHandle;
+  let db: Db;
+  const prepared = async () =>
+    (
+      await sql<PreparedStatement>`select name, statement, generic_plans, custom_plans
         from pg_prepared_statements order by name`.execute(handle.kysely)
-      ).rows;
+    ).rows;
 
-    beforeAll(async () => {
-      handle = await connectDatabase({ databaseUrl: t.url!, poolSize: 1 });
-      db = createDb(handle);
-    });
-    afterAll(async () => handle.close());
-
-    it('parses a query once per connection and reuses its plan', async () => {
-      for (let i = 0; i < 12; i++) expect(await myProfile(db, userIds[i % 3]!)).toHaveLength(1);
-      const page = (await prepared()).filter((s) => s.statement.includes('from "profiles"'));
-      expect(page).toHaveLength(1);
-      // PostgreSQL plans the first five executions for their parameters, then settles on a generic
-      // plan when it is no worse: either way the statement is parsed once and executed twelve times.
-      expect(Number(page[0]!.genericPlans) + Number(page[0]!.customPlans)).toBe(12);
-      expect(Number(page[0]!.genericPlans)).toBeGreaterThan(0);
-    });
-
-    it('keeps at most STATEMENT_CACHE_SIZE statements, closing the least recently used', async () => {
-      for (let i = 0; i < STATEMENT_CACHE_SIZE + 10; i++) {
-        const [row] = await db.readAs(
-          null,
-          sql<{ v: number }>`select ${i}::int + ${i % 7} as v, ${`shape ${i}`} as s`,
-        );
-        expect(row?.v).toBe(i + (i % 7));
-      }
-      // The header of each role stays (used by every read); the oldest shapes were closed.
-      const statements = await prepared();
-      expect(statements.length).toBeLessThanOrEqual(STATEMENT_CACHE_SIZE);
-      expect(statements.some((s) => s.statement.includes('set_config'))).toBe(true);
-    });
-
-    it('a failing read leaves the connection and its statements usable', async () => {
-      await expect(db.readAs(null, sql`select 1 / ${0}::int`)).rejects.toThrow(/division by zero/);
-      await expect(db.readAs(null, sql`select from nowhere_at_all`)).rejects.toThrow(/nowhere_at_all/);
-      await expect(db.readAs(null, sql`select 1 / ${0}::int`)).rejects.toThrow(/division by zero/);
-      expect(await myProfile(db, userIds[0]!)).toHaveLength(1);
-      const who = await sql<{ role: string }>`select current_user as role`.execute(handle.kysely);
-      expect(who.rows[0]?.role).not.toBe('anon');
-    });
-
-    it('an ended sign-in session is refused by the header and the next read on the connection works', async () => {
-      const sessionId = await t.db.asSystem(async (tx) => {
-        const { rows } = await sql<{ id: string }>`insert into private.auth_sessions (user_id, expires_at)
-        values (${userIds[1]}, now() - interval '1 second') returning id`.execute(tx);
-        return rows[0]!.id;
-      });
-      const ended = db.readAs(
-        { id: userIds[1]!, sessionId },
-        db.handle.kysely.selectFrom('profiles').select('id').where('id', '=', userIds[1]!),
-      );
-      await expect(ended).rejects.toMatchObject({ code: '28000' });
-      expect(await myProfile(db, userIds[1]!)).toHaveLength(1);
-    });
-
-    it('re-prepares a statement whose result type a schema change altered', async () => {
-      await sql`create table public.prepared_probe (a int)`.execute(handle.kysely);
-      await sql`grant select on public.prepared_probe to anon`.execute(handle.kysely);
-      await sql`insert into public.prepared_probe values (1)`.execute(handle.kysely);
-      const probe = () =>
-        db.readAs(null, sql<Record<string, number>>`select * from public.prepared_probe where a = ${1}`);
-      expect(await probe()).toEqual([{ a: 1 }]);
-      await sql`alter table public.prepared_probe add column b int default 2`.execute(handle.kysely);
-      expect(await probe()).toEqual([{ a: 1, b: 2 }]);
-    });
+  beforeAll(async () => {
+    handle = onPostgres ? await connectDatabase({ databaseUrl: t.url!, poolSize: 1 }) : t.handle;
+    db = onPostgres ? createDb(handle) : t.db;
   });
+  afterAll(async () => {
+    if (onPostgres) await handle.close();
+  });
+
+  it('parses a query once per connection and reuses its plan', async () => {
+    const profileStatements = async () =>
+      (await prepared()).filter((s) => s.statement.includes('from "profiles"'));
+    const executions = (s: PreparedStatement | undefined) =>
+      s ? Number(s.genericPlans) + Number(s.customPlans) : 0;
+    const before = executions((await profileStatements())[0]);
+    for (let i = 0; i < 12; i++) expect(await myProfile(db, userIds[i % 3]!)).toHaveLength(1);
+    const after = await profileStatements();
+    expect(after).toHaveLength(1);
+    // PostgreSQL plans the first five executions for their parameters, then settles on a generic
+    // plan when it is no worse: either way the statement is parsed once and executed twelve times.
+    expect(executions(after[0]) - before).toBe(12);
+    expect(Number(after[0]!.genericPlans)).toBeGreaterThan(0);
+  });
+
+  it('keeps at most STATEMENT_CACHE_SIZE statements, closing the least recently used', async () => {
+    for (let i = 0; i < STATEMENT_CACHE_SIZE + 10; i++) {
+      const [row] = await db.readAs(
+        null,
+        sql<{ v: number }>`select ${i}::int + ${i % 7} as v, ${`shape ${i}`} as s`,
+      );
+      expect(row?.v).toBe(i + (i % 7));
+    }
+    // The header of each role stays (used by every read); the oldest shapes were closed.
+    const statements = await prepared();
+    expect(statements.length).toBeLessThanOrEqual(STATEMENT_CACHE_SIZE);
+    expect(statements.some((s) => s.statement.includes('set_config'))).toBe(true);
+  });
+
+  it('a failing read leaves the connection and its statements usable', async () => {
+    await expect(db.readAs(null, sql`select 1 / ${0}::int`)).rejects.toThrow(/division by zero/);
+    await expect(db.readAs(null, sql`select from nowhere_at_all`)).rejects.toThrow(/nowhere_at_all/);
+    await expect(db.readAs(null, sql`select 1 / ${0}::int`)).rejects.toThrow(/division by zero/);
+    expect(await myProfile(db, userIds[0]!)).toHaveLength(1);
+    const who = await sql<{ role: string }>`select current_user as role`.execute(handle.kysely);
+    expect(who.rows[0]?.role).not.toBe('anon');
+  });
+
+  it('an ended sign-in session is refused by the header and the next read on the connection works', async () => {
+    const sessionId = await t.db.asSystem(async (tx) => {
+      const { rows } = await sql<{ id: string }>`insert into private.auth_sessions (user_id, expires_at)
+        values (${userIds[1]}, now() - interval '1 second') returning id`.execute(tx);
+      return rows[0]!.id;
+    });
+    const ended = db.readAs(
+      { id: userIds[1]!, sessionId },
+      db.handle.kysely.selectFrom('profiles').select('id').where('id', '=', userIds[1]!),
+    );
+    await expect(ended).rejects.toMatchObject({ code: '28000' });
+    expect(await myProfile(db, userIds[1]!)).toHaveLength(1);
+  });
+
+  it('re-prepares a statement whose result type a schema change altered', async () => {
+    await sql`create table public.prepared_probe (a int)`.execute(handle.kysely);
+    await sql`grant select on public.prepared_probe to anon`.execute(handle.kysely);
+    await sql`insert into public.prepared_probe values (1)`.execute(handle.kysely);
+    const probe = () =>
+      db.readAs(null, sql<Record<string, number>>`select * from public.prepared_probe where a = ${1}`);
+    expect(await probe()).toEqual([{ a: 1 }]);
+    await sql`alter table public.prepared_probe add column b int default 2`.execute(handle.kysely);
+    expect(await probe()).toEqual([{ a: 1, b: 2 }]);
+  });
+});

@@ -1,3 +1,4 @@
+import { parse, protocol, type PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 
 /** One statement of a pipelined read: SQL with `$n` placeholders and the values bound to them. */
@@ -46,8 +47,39 @@ type QueryClass = new (config: {
 const valueMapper = (pg as unknown as { utils: { prepareValue: (value: unknown) => unknown } }).utils
   .prepareValue;
 
-const statementsByConnection = new WeakMap<WireConnection, Map<string, string>>();
-let statementCounter = 0;
+/**
+ * The statements one connection has prepared, by SQL text, least recently used first. A statement
+ * joins only once the server confirms its Parse (a Parse behind a failed message never runs).
+ */
+export class StatementCache {
+  private readonly names = new Map<string, string>();
+  private static counter = 0;
+
+  /** The name to execute `text` under; `parse` when it must be prepared first, `close` to drop. */
+  use(text: string): { name: string; parse: boolean; close?: string } {
+    const known = this.names.get(text);
+    if (known !== undefined) {
+      this.names.delete(text); // Map order is recency order: move it to the back
+      this.names.set(text, known);
+      return { name: known, parse: false };
+    }
+    const name = `uw_read_${++StatementCache.counter}`;
+    if (this.names.size < STATEMENT_CACHE_SIZE) return { name, parse: true };
+    const [oldestText, oldestName] = this.names.entries().next().value as [string, string];
+    this.names.delete(oldestText);
+    return { name, parse: true, close: oldestName };
+  }
+
+  confirm(text: string, name: string): void {
+    this.names.set(text, name);
+  }
+
+  clear(): void {
+    this.names.clear();
+  }
+}
+
+const cacheByConnection = new WeakMap<WireConnection, StatementCache>();
 
 /**
  * Sends several statements as named prepared statements in ONE round trip, under one Sync, so
@@ -69,13 +101,12 @@ class PipelinedRead extends (pg.Query as unknown as QueryClass) {
 
   override submit(connection: pg.Connection): Error | null {
     const wire = connection as unknown as WireConnection;
-    const cache = statementsOf(wire);
-    // Parses complete in the order they were sent; a statement joins the cache only once the server
-    // has confirmed it (a parse after an error is never executed, so it must not be remembered).
+    const cache = cacheOf(wire);
+    // Parses complete in the order they were sent.
     const awaitingParse: { text: string; name: string }[] = [];
     const onParseComplete = () => {
       const parsed = awaitingParse.shift();
-      if (parsed) cache.set(parsed.text, parsed.name);
+      if (parsed) cache.confirm(parsed.text, parsed.name);
     };
     wire.on('parseComplete', onParseComplete);
     this.detachParseListener = () => wire.off('parseComplete', onParseComplete);
@@ -83,16 +114,11 @@ class PipelinedRead extends (pg.Query as unknown as QueryClass) {
     wire.stream.cork?.();
     try {
       for (const statement of this.statements) {
-        let name = cache.get(statement.text);
-        if (name === undefined) {
-          name = `uw_read_${++statementCounter}`;
-          evictOldest(wire, cache);
+        const { name, parse, close } = cache.use(statement.text);
+        if (close) wire.close({ type: 'S', name: close });
+        if (parse) {
           wire.parse({ name, text: statement.text });
           awaitingParse.push({ text: statement.text, name });
-        } else {
-          // Map order is recency order: the statement just used moves to the back.
-          cache.delete(statement.text);
-          cache.set(statement.text, name);
         }
         wire.bind({ statement: name, values: statement.values, valueMapper });
         wire.describe({ type: 'P', name: '' });
@@ -116,20 +142,13 @@ class PipelinedRead extends (pg.Query as unknown as QueryClass) {
   }
 }
 
-function statementsOf(connection: WireConnection): Map<string, string> {
-  let cache = statementsByConnection.get(connection);
+function cacheOf(connection: WireConnection): StatementCache {
+  let cache = cacheByConnection.get(connection);
   if (!cache) {
-    cache = new Map();
-    statementsByConnection.set(connection, cache);
+    cache = new StatementCache();
+    cacheByConnection.set(connection, cache);
   }
   return cache;
-}
-
-function evictOldest(connection: WireConnection, cache: Map<string, string>) {
-  if (cache.size < STATEMENT_CACHE_SIZE) return;
-  const [oldestText, oldestName] = cache.entries().next().value as [string, string];
-  cache.delete(oldestText);
-  connection.close({ type: 'S', name: oldestName });
 }
 
 /** "cached plan must not change result type": a statement outlived a schema change. */
@@ -146,8 +165,7 @@ export async function pipelinedRead(pool: pg.Pool, statements: readonly Statemen
       return await send(client, statements);
     } catch (error) {
       if ((error as { code?: string }).code !== STALE_PLAN) throw error;
-      const wire = (client as unknown as { connection: WireConnection }).connection;
-      statementsByConnection.delete(wire);
+      cacheByConnection.delete((client as unknown as { connection: WireConnection }).connection);
       await client.query('DEALLOCATE ALL');
       return await send(client, statements);
     }
@@ -164,4 +182,67 @@ function send(client: pg.PoolClient, statements: readonly Statement[]): Promise<
     });
     void client.query(read);
   });
+}
+
+/**
+ * PGlite's version of `pipelinedRead`: the same prepared statements, sent as one protocol buffer in
+ * one call into the engine (PGlite's own `query` makes five calls and plans every time). The
+ * caller holds the connection lock.
+ */
+export function createPGlitePreparedRead(pglite: PGlite) {
+  const cache = new StatementCache();
+  const { serialize } = protocol;
+
+  const send = async (statements: readonly Statement[]) => {
+    const parts: Uint8Array[] = [];
+    const awaitingParse: { text: string; name: string }[] = [];
+    for (const statement of statements) {
+      const { name, parse, close } = cache.use(statement.text);
+      if (close) parts.push(serialize.close({ type: 'S', name: close }));
+      if (parse) {
+        parts.push(serialize.parse({ name, text: statement.text }));
+        awaitingParse.push({ text: statement.text, name });
+      }
+      parts.push(
+        serialize.bind({
+          statement: name,
+          values: statement.values.map((v) => valueMapper(v) as string | null),
+        }),
+        serialize.describe({ type: 'P', name: '' }),
+        serialize.execute({ portal: '' }),
+      );
+    }
+    parts.push(serialize.sync());
+    const { messages } = await pglite.execProtocol(concat(parts), { throwOnError: false });
+    for (const message of messages) {
+      if (message.name === 'parseComplete') {
+        const parsed = awaitingParse.shift();
+        if (parsed) cache.confirm(parsed.text, parsed.name);
+      }
+    }
+    const failure = messages.find((m) => m.name === 'error');
+    if (failure) throw failure;
+    return parse.parseResults(messages, pglite.parsers).map((result) => result.rows);
+  };
+
+  return async (statements: readonly Statement[]): Promise<unknown[][]> => {
+    try {
+      return await send(statements);
+    } catch (error) {
+      if ((error as { code?: string }).code !== STALE_PLAN) throw error;
+      cache.clear();
+      await pglite.exec('DEALLOCATE ALL');
+      return await send(statements);
+    }
+  };
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    bytes.set(part, offset);
+    offset += part.length;
+  }
+  return bytes;
 }

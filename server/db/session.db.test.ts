@@ -114,7 +114,11 @@ describe('units of work', () => {
     expect(arr?.v).toEqual(tricky);
     const [num] = await t.db.readAs(
       null,
-      sql<{ n: number; b: boolean; z: null }>`select ${42.5}::numeric as n, ${true}::boolean as b, ${null}::text as z`,
+      sql<{
+        n: number;
+        b: boolean;
+        z: null;
+      }>`select ${42.5}::numeric as n, ${true}::boolean as b, ${null}::text as z`,
     );
     expect(num).toEqual({ n: 42.5, b: true, z: null });
     const [json] = await t.db.readAs(
