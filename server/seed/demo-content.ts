@@ -65,6 +65,7 @@ const typescriptFromZero: DemoCourse = {
     difficultyLevel: 'beginner',
     accessType: 'free',
     priceCents: 0,
+    previewVideoUrl: `${SAMPLE_VIDEOS}/ForBiggerFun.mp4`,
     language: 'en',
     captionsAvailable: ['en'],
     prerequisites: ['Basic JavaScript: variables, functions and arrays', 'Node.js 20 or newer installed'],

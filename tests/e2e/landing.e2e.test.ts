@@ -62,6 +62,23 @@ describe('landing page journey', () => {
       'Why TypeScript?',
     );
 
+    // The course's own preview video plays from the buy box, from the keyboard too.
+    const watch = page.getByRole('button', { name: 'Watch the course preview' });
+    await screenshot(page, 'landing-visitor');
+    await watch.focus();
+    await page.keyboard.press('Enter');
+    const trailer = page.getByRole('dialog', { name: 'Preview: TypeScript from Zero' });
+    await trailer.waitFor();
+    await screenshot(page, 'landing-course-preview');
+    await expect(trailer.locator('video[controls]').getAttribute('src')).resolves.toMatch(
+      /ForBiggerFun\.mp4$/,
+    );
+    await page.keyboard.press('Escape');
+    await trailer.waitFor({ state: 'hidden' });
+    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toContain(
+      'Watch the course preview',
+    );
+
     // Description rendered from Markdown, not shown as raw text.
     await expect(page.locator('.course-main .prose').count()).resolves.toBe(1);
     expect(problems).toEqual([]);

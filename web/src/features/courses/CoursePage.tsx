@@ -24,6 +24,7 @@ import { useCoursePage, useEnrolFree } from './courses.api.ts';
 import { BuyBox } from '../payments/BuyBox.tsx';
 import { SubscriptionBox } from '../payments/SubscriptionBox.tsx';
 import { LessonPlayerDialog } from './LessonPlayerDialog.tsx';
+import { PlayerDialog, PlayerVideo } from './PlayerDialog.tsx';
 import { LockIcon } from './LockIcon.tsx';
 import { ReviewsPanel } from './ReviewsPanel.tsx';
 import './course-page.css';
@@ -88,6 +89,7 @@ function nextLesson(course: CoursePageData): LessonOutline | undefined {
 function CourseView({ course }: { course: CoursePageData }) {
   const previews = course.sections.reduce((n, s) => n + s.lessons.filter((l) => l.isPreview).length, 0);
   const [playing, setPlaying] = useState<LessonOutline | null>(null);
+  const [watchingPreview, setWatchingPreview] = useState(false);
   const fullAccess = hasFullAccess(course);
   return (
     <article className="course-page">
@@ -114,7 +116,16 @@ function CourseView({ course }: { course: CoursePageData }) {
       {/* Beside the content on a desktop; on a phone its cards interleave (buy box first, people last). */}
       <aside className="course-side" aria-label="Enrolment, instructor and reviews">
         <Card className="course-buy">
-          <Thumbnail url={course.thumbnailUrl} title={course.title} />
+          {course.previewVideoUrl ? (
+            <button type="button" className="course-preview-button" onClick={() => setWatchingPreview(true)}>
+              <Thumbnail url={course.thumbnailUrl} title={course.title} />
+              <span className="course-preview-label">
+                <span aria-hidden="true">▶</span> Watch the course preview
+              </span>
+            </button>
+          ) : (
+            <Thumbnail url={course.thumbnailUrl} title={course.title} />
+          )}
           <div className="course-buy-body">
             <p className="price">{formatPrice(course.priceCents, course.accessType)}</p>
             <EnrolmentBox course={course} />
@@ -205,6 +216,15 @@ function CourseView({ course }: { course: CoursePageData }) {
         lessonTitle={playing?.title ?? ''}
         onClose={() => setPlaying(null)}
       />
+      {course.previewVideoUrl && (
+        <PlayerDialog
+          open={watchingPreview}
+          title={`Preview: ${course.title}`}
+          onClose={() => setWatchingPreview(false)}
+        >
+          <PlayerVideo url={course.previewVideoUrl} autoPlay />
+        </PlayerDialog>
+      )}
     </article>
   );
 }

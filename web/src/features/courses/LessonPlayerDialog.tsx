@@ -1,15 +1,14 @@
-import { useEffect, useId, useRef } from 'react';
-import { Button } from '../../components/Button.tsx';
 import { ErrorState, LoadingState } from '../../components/Feedback.tsx';
 import { isApiError } from '../../lib/api.ts';
 import { formatBytes } from './format-bytes.ts';
 import { useLessonContent } from './courses.api.ts';
 import { LockIcon } from './LockIcon.tsx';
+import { PlayerDialog, PlayerVideo } from './PlayerDialog.tsx';
 
 /**
- * A lesson played in a modal <dialog>: the browser traps focus, Escape closes it, and focus returns
- * to the button that opened it. Video lessons play in the native <video> player (its controls are
- * keyboard-operable); articles arrive as HTML the server has already sanitised.
+ * A preview lesson played in the landing page's player dialog. Video lessons play in the native
+ * <video> player (its controls are keyboard-operable); articles arrive as HTML the server has
+ * already sanitised.
  */
 export function LessonPlayerDialog({
   slug,
@@ -22,36 +21,10 @@ export function LessonPlayerDialog({
   lessonTitle: string;
   onClose: () => void;
 }) {
-  const ref = useRef<HTMLDialogElement>(null);
-  const titleId = useId();
   const query = useLessonContent(slug, lessonId);
-
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (lessonId && !dialog.open) dialog.showModal();
-    if (!lessonId && dialog.open) dialog.close();
-  }, [lessonId]);
-
   const lesson = query.data;
   return (
-    <dialog
-      ref={ref}
-      className="dialog player-dialog"
-      aria-labelledby={titleId}
-      onCancel={(event) => {
-        event.preventDefault();
-        onClose();
-      }}
-    >
-      <div className="player-header">
-        <h2 id={titleId} className="dialog-title">
-          {lesson?.title ?? lessonTitle}
-        </h2>
-        <Button variant="ghost" onClick={onClose} autoFocus aria-label="Close the lesson">
-          <span aria-hidden="true">✕</span>
-        </Button>
-      </div>
+    <PlayerDialog open={lessonId !== null} title={lesson?.title ?? lessonTitle} onClose={onClose}>
       {lessonId === null ? null : query.isPending ? (
         <LoadingState label="Loading the lesson…" />
       ) : query.isError ? (
@@ -68,12 +41,7 @@ export function LessonPlayerDialog({
         )
       ) : (
         <div className="player-body">
-          {lesson?.videoUrl && (
-            // Uploaded videos are same-site /api/files/<id> URLs; captions come with the video module.
-            <video className="player-video" src={lesson.videoUrl} controls preload="metadata" playsInline>
-              <a href={lesson.videoUrl}>Download the video</a>
-            </video>
-          )}
+          {lesson?.videoUrl && <PlayerVideo url={lesson.videoUrl} />}
           {lesson?.description && <p className="muted">{lesson.description}</p>}
           {lesson?.articleHtml && (
             // Rendered and sanitised on the server (server/platform/markdown.ts): an allowlist of tags.
@@ -105,6 +73,6 @@ export function LessonPlayerDialog({
           )}
         </div>
       )}
-    </dialog>
+    </PlayerDialog>
   );
 }
