@@ -1,3 +1,4 @@
+import { AUTH_COOKIES } from '../../contracts/auth.ts';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -45,9 +46,9 @@ describe('authoring journey: create, build, reorder, publish; a visitor finds it
     page = await (await browser.newProfile(VIEWPORTS.desktop)).newPage();
     problems = watchForProblems(
       page,
-      // The Markdown preview endpoint arrives with the landing-page work; until then it is a 404
-      // and the editor says the preview is not available. Nothing else may fail.
-      (url, status) => status === 404 && url.endsWith('/api/markdown/preview'),
+      // The upload sent after the access token expired is refused once (then refreshed and sent
+      // again). Nothing else may fail.
+      (url, status) => status === 401 && /\/api\/courses\/[^/]+\/files$/.test(url),
     );
   });
 
@@ -162,6 +163,9 @@ describe('authoring journey: create, build, reorder, publish; a visitor finds it
       await page.getByLabel('File 1 size (bytes)').fill('48213');
       await page.getByLabel('File 1 type').fill('application/pdf');
       // A second file, uploaded: the row fills itself with the stored file's URL, name, size and type.
+      // The access token has expired meanwhile (its cookie gone): the upload refreshes the session
+      // and sends again, as every other request does.
+      await page.context().clearCookies({ name: AUTH_COOKIES.access });
       await page.getByLabel('Downloadable resource').setInputFiles({
         name: 'checklist.pdf',
         mimeType: 'application/pdf',
@@ -170,6 +174,8 @@ describe('authoring journey: create, build, reorder, publish; a visitor finds it
         ),
       });
       await page.getByText(/checklist\.pdf uploaded/).waitFor();
+      const cookies = await page.context().cookies();
+      expect(cookies.some((c) => c.name === AUTH_COOKIES.access)).toBe(true);
       await expect(page.getByLabel('File 2 name').inputValue()).resolves.toBe('checklist.pdf');
       await expect(page.getByLabel('File 2 URL').inputValue()).resolves.toMatch(
         /^\/api\/files\/[0-9a-f-]{36}$/,

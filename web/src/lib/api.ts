@@ -127,6 +127,17 @@ function refreshSession(): Promise<boolean> {
   return refreshing;
 }
 
+/**
+ * For requests made outside `apiRequest` (uploads, which need XMLHttpRequest): after a 401
+ * `unauthorized`, refresh the session once. False — and everyone told the session is gone — when
+ * there is no session to refresh or the refresh fails.
+ */
+export async function recoverSession(): Promise<boolean> {
+  const recovered = hasSessionCookie() && (await refreshSession());
+  if (!recovered) signedOutListeners.forEach((listener) => listener());
+  return recovered;
+}
+
 function send(
   method: Method,
   path: string,

@@ -1,7 +1,7 @@
 import { AUTH_COOKIES, CSRF_HEADER } from '../../../../contracts/auth.ts';
 import { ERROR_STATUS, type ErrorCode } from '../../../../contracts/errors.ts';
 import { courseFileSchema, type CourseFile, type FilePurpose } from '../../../../contracts/files.ts';
-import { ApiError, readCookie, type ApiErrorCode } from '../../lib/api.ts';
+import { ApiError, readCookie, recoverSession, type ApiErrorCode } from '../../lib/api.ts';
 
 export interface UploadOptions {
   purpose: FilePurpose;
@@ -15,10 +15,26 @@ export interface UploadOptions {
 /**
  * Uploads a file to a course (POST /api/courses/:courseId/files). XMLHttpRequest rather than fetch,
  * because only it reports upload progress; it sends the session cookie and the CSRF header as
- * lib/api.ts does. Fails with an ApiError whose code the UI switches on (file_too_large,
- * file_type_not_allowed, …).
+ * lib/api.ts does, and like it refreshes an expired session once and sends again (an author's
+ * access token can expire while they write a lesson). Fails with an ApiError whose code the UI
+ * switches on (file_too_large, file_type_not_allowed, …).
  */
-export function uploadCourseFile(courseId: string, file: File, options: UploadOptions): Promise<CourseFile> {
+export async function uploadCourseFile(
+  courseId: string,
+  file: File,
+  options: UploadOptions,
+): Promise<CourseFile> {
+  try {
+    return await sendUpload(courseId, file, options);
+  } catch (error) {
+    if (!(error instanceof ApiError && error.code === 'unauthorized')) throw error;
+    if (!(await recoverSession())) throw error;
+    options.onProgress?.(0);
+    return sendUpload(courseId, file, options);
+  }
+}
+
+function sendUpload(courseId: string, file: File, options: UploadOptions): Promise<CourseFile> {
   // Fields before the file: the server needs the purpose to know the size limit while streaming.
   const form = new FormData();
   form.append('purpose', options.purpose);
