@@ -307,7 +307,8 @@ describe('learning journey: the course player and My learning', () => {
     // The notes were kept.
     await page.keyboard.press('p');
     await page.waitForURL(lessonUrl(seeded.articleId));
-    await expect(page.getByLabel(/Notes on this lesson/).inputValue()).resolves.toBe('Squares: nmp');
+    // The lesson's notes load after the page does: wait for them rather than read the field at once.
+    await expect.poll(() => page.getByLabel(/Notes on this lesson/).inputValue()).toBe('Squares: nmp');
 
     // My learning: the course is completed at 100 %, with the dashboard above it.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My learning' }).click();
