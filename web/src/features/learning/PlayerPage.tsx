@@ -3,6 +3,7 @@ import { Link, Navigate, useNavigate, useParams } from 'react-router';
 import type { CoursePage, LessonOutline } from '../../../../contracts/courses.ts';
 import type { CourseProgress, LessonProgress } from '../../../../contracts/learning.ts';
 import { Button, ButtonLink } from '../../components/Button.tsx';
+import { useModalDialog } from '../../components/Dialog.tsx';
 import { Alert, EmptyState, ErrorState, LoadingState } from '../../components/Feedback.tsx';
 import { useDocumentTitle } from '../../components/Page.tsx';
 import { isApiError } from '../../lib/api.ts';
@@ -314,14 +315,8 @@ function CurriculumSidebar({
 }
 
 function ShortcutsDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
-  const ref = useRef<HTMLDialogElement>(null);
+  const ref = useModalDialog(open);
   const titleId = useId();
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
   return (
     <dialog
       ref={ref}
