@@ -140,6 +140,13 @@ describe('readAs: prepared statements on one connection', () => {
     expect(await myProfile(db, userIds[1]!)).toHaveLength(1);
   });
 
+  it('prepares again when the session no longer holds its statements (as behind a transaction pooler)', async () => {
+    expect(await myProfile(db, userIds[2]!)).toHaveLength(1);
+    await sql`deallocate all`.execute(handle.kysely);
+    expect(await myProfile(db, userIds[2]!)).toHaveLength(1);
+    expect((await prepared()).some((s) => s.statement.includes('from "profiles"'))).toBe(true);
+  });
+
   it('re-prepares a statement whose result type a schema change altered', async () => {
     await sql`create table public.prepared_probe (a int)`.execute(handle.kysely);
     await sql`grant select on public.prepared_probe to anon`.execute(handle.kysely);

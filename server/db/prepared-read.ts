@@ -151,12 +151,17 @@ function cacheOf(connection: WireConnection): StatementCache {
   return cache;
 }
 
-/** "cached plan must not change result type": a statement outlived a schema change. */
-const STALE_PLAN = '0A000';
+/**
+ * When the server's statements no longer match the cache, prepare again once: "cached plan must not
+ * change result type" (a statement outlived a schema change) and "prepared statement … does not
+ * exist" (the server session is not the one that prepared it, e.g. behind a transaction pooler).
+ */
+const STATEMENTS_OUT_OF_STEP = new Set(['0A000', '26000']);
+const outOfStep = (error: unknown) => STATEMENTS_OUT_OF_STEP.has((error as { code?: string }).code ?? '');
 
 /**
  * Runs `statements` on one pooled connection as prepared statements in one round trip and
- * returns the rows of each. A statement whose result type a migration changed is re-prepared once.
+ * returns the rows of each.
  */
 export async function pipelinedRead(pool: pg.Pool, statements: readonly Statement[]): Promise<unknown[][]> {
   const client = await pool.connect();
@@ -164,7 +169,7 @@ export async function pipelinedRead(pool: pg.Pool, statements: readonly Statemen
     try {
       return await send(client, statements);
     } catch (error) {
-      if ((error as { code?: string }).code !== STALE_PLAN) throw error;
+      if (!outOfStep(error)) throw error;
       cacheByConnection.delete((client as unknown as { connection: WireConnection }).connection);
       await client.query('DEALLOCATE ALL');
       return await send(client, statements);
@@ -229,7 +234,7 @@ export function createPGlitePreparedRead(pglite: PGlite) {
     try {
       return await send(statements);
     } catch (error) {
-      if ((error as { code?: string }).code !== STALE_PLAN) throw error;
+      if (!outOfStep(error)) throw error;
       cache.clear();
       await pglite.exec('DEALLOCATE ALL');
       return await send(statements);
