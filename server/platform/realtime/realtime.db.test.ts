@@ -259,6 +259,60 @@ describe('row changes', () => {
   });
 });
 
+describe('quiz grants (0031)', () => {
+  it('tells the learner of extra minutes (their attempt) and extra attempts (their enrollment); another learner hears neither', async () => {
+    const { quiz, attempt } = await t.db.asSystem(async (tx) => {
+      const quizId = await f.createQuiz(tx, { courseId: courseX, title: 'Timed' });
+      await tx.updateTable('quizzes').set({ timeLimitMinutes: 10 }).where('id', '=', quizId).execute();
+      const { id } = await tx
+        .insertInto('quizAttempts')
+        .values({
+          userId: u.a,
+          quizId,
+          attemptNumber: 1,
+          deadlineAt: sql<Date>`now() + interval '10 minutes'`,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return { quiz: quizId, attempt: id };
+    });
+    const a = await socketOf('a');
+    const b = await socketOf('b');
+    for (const s of [a, b]) {
+      // Everything either could name about the other: both learners' ids, the quiz, the course.
+      for (const topic of [
+        `changes:quiz_attempts:user_id=${u.a}`,
+        `changes:enrollments:user_id=${u.a}`,
+        `changes:enrollments:course_id=${courseX}`,
+        `changes:quiz_attempts:quiz_id=${quiz}`,
+        'changes:courses',
+      ])
+        await s.subscribe(topic);
+    }
+    const before = await t.db.asSystem(async (tx) =>
+      tx.selectFrom('quizAttempts').select('deadlineAt').where('id', '=', attempt).executeTakeFirstOrThrow(),
+    );
+    const [granted] = await t.db.readAs(
+      { id: u.owner },
+      sql<{
+        result: Record<string, unknown>;
+      }>`select private.quiz_grant_extra(${quiz}, ${u.a}, 1, 5) as result`,
+    );
+    expect(granted?.result).toMatchObject({ extraAttempts: 1, extraMinutes: 5 });
+
+    const moved = await a.next((m) => m.type === 'change' && m.table === 'quiz_attempts' && m.id === attempt);
+    const deadline = moved.type === 'change' ? String(moved.row?.deadlineAt) : '';
+    expect(Date.parse(deadline) - new Date(before.deadlineAt!).getTime()).toBe(5 * 60_000);
+    const grant = await a.next((m) => m.type === 'change' && m.table === 'enrollments');
+    expect(grant).toMatchObject({ op: 'UPDATE', keys: { user_id: u.a, course_id: courseX, quiz_id: quiz } });
+
+    const marker = await sentinel();
+    await sentinelSeen(b, marker);
+    expect(mentions(b, attempt)).toBe(false);
+    expect(b.messages.some((m) => m.type === 'change' && m.table !== 'courses')).toBe(false);
+  });
+});
+
 describe('presence and broadcast', () => {
   it('tracks enrolled learners; only the owner sees who is there; outsiders cannot join', async () => {
     const owner = await socketOf('owner');
