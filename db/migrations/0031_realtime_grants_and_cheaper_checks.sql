@@ -22,6 +22,12 @@
 --    learner (tested in server/platform/realtime/realtime.db.test.ts). No enrollment (a grant to
 --    someone who left the course), no announcement. Extra MINUTES need nothing new: quiz_grant_extra()
 --    moves quiz_attempts.deadline_at of the open attempt, and quiz_attempts is announced (0026).
+--
+-- 3. private.live_learner_cards(course, ids) — names for the instructor's live view of a course
+--    (presence carries only user ids). Runs as the caller (the realtime hub calls it as the watching
+--    owner/admin, db.readAs): nothing unless the caller manages the course, and then only the names
+--    of the given users who are enrolled in it, its owner, or admins — display name, else full name.
+--    No email, no other column: the same names the owner already sees in quiz results.
 
 CREATE OR REPLACE FUNCTION private.realtime_authorize(p_event jsonb, p_subscribers jsonb)
 RETURNS TABLE (subscriber text, verdict text, row_data jsonb)
@@ -140,3 +146,23 @@ REVOKE ALL ON FUNCTION private.announce_quiz_grant() FROM PUBLIC;
 
 CREATE TRIGGER quiz_extra_grants_announce AFTER INSERT OR UPDATE ON private.quiz_extra_grants
   FOR EACH ROW EXECUTE FUNCTION private.announce_quiz_grant();
+
+CREATE FUNCTION private.live_learner_cards(p_course_id uuid, p_ids uuid[])
+RETURNS TABLE (id uuid, name text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+  IF NOT private.can_manage_course(p_course_id) THEN
+    RETURN;
+  END IF;
+  RETURN QUERY
+    SELECT p.id, coalesce(nullif(btrim(p.display_name), ''), nullif(btrim(p.full_name), ''), 'Learner')
+      FROM public.profiles p
+     WHERE p.id = ANY (p_ids)
+       AND (EXISTS (SELECT 1 FROM public.enrollments e WHERE e.user_id = p.id AND e.course_id = p_course_id)
+         OR EXISTS (SELECT 1 FROM public.courses c WHERE c.id = p_course_id AND c.instructor_id = p.id)
+         OR p.role = 'admin');
+END $$;
+COMMENT ON FUNCTION private.live_learner_cards(uuid, uuid[]) IS
+  'Names of the given users present in a course, for those who manage it (the live view). See 0031.';
+REVOKE ALL ON FUNCTION private.live_learner_cards(uuid, uuid[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION private.live_learner_cards(uuid, uuid[]) TO authenticated;

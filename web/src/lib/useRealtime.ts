@@ -5,22 +5,28 @@ import { realtimeClient, type RealtimeStatus } from './realtime.ts';
 
 const COALESCE_MS = 250;
 
+export type ChangeMessage = Extract<ServerMessage, { type: 'change' }>;
+
 /**
  * Live updates for the views of this page. `useLiveInvalidation(topics, keys)` invalidates the given
  * TanStack Query keys whenever a change arrives on any of the topics — and after a reconnect, when
  * changes may have been missed — so the query refetches through the normal API (RLS, contracts)
  * instead of polling. Topics come from `changesTopic()` in contracts/realtime.ts. Pass `undefined`
- * topics (or an empty list) while ids are unknown; nothing is subscribed then.
+ * topics (or an empty list) while ids are unknown; nothing is subscribed then. `filter` narrows which
+ * changes invalidate (a topic filters on one key column only); re-syncs always do.
  */
 export function useLiveInvalidation(
   topics: ReadonlyArray<string | undefined>,
   queryKeys: readonly QueryKey[],
-  options: { onChange?: (message: Extract<ServerMessage, { type: 'change' }>) => void } = {},
+  options: {
+    onChange?: (message: ChangeMessage) => void;
+    filter?: (message: ChangeMessage) => boolean;
+  } = {},
 ): void {
   const queryClient = useQueryClient();
-  const latest = useRef({ queryKeys, onChange: options.onChange });
+  const latest = useRef({ queryKeys, onChange: options.onChange, filter: options.filter });
   useEffect(() => {
-    latest.current = { queryKeys, onChange: options.onChange };
+    latest.current = { queryKeys, onChange: options.onChange, filter: options.filter };
   });
   const topicList = topics.filter((topic): topic is string => Boolean(topic));
   const topicsKey = topicList.join('\n');
@@ -39,6 +45,7 @@ export function useLiveInvalidation(
     const stops = topicsKey.split('\n').map((topic) =>
       client.subscribe(topic, (message) => {
         if (message.type !== 'change') return;
+        if (latest.current.filter && !latest.current.filter(message)) return;
         latest.current.onChange?.(message);
         invalidate();
       }),
