@@ -227,4 +227,27 @@ describe('realtime journey: the player follows other devices and the instructor'
     await page.getByText(/Your instructor gave you more time/).waitFor({ state: 'attached' });
     expect(problems).toEqual([]);
   });
+
+  it('moves "Last lesson" and the progress on My learning when another device studies', async () => {
+    const page = await (await browser.newProfile(VIEWPORTS.desktop)).newPage();
+    const problems = watchForProblems(page, () => false);
+    await signIn(page, running.baseUrl, STUDENT, '/my-learning');
+    const bar = page.getByRole('progressbar', { name: 'Progress in Live Journey' });
+    await bar.waitFor();
+    // The learner was last elsewhere (the tests above): not on the first lesson.
+    await page.getByText(/^Last lesson: /).waitFor();
+    await expect(page.getByText('Last lesson: First words').count()).resolves.toBe(0);
+    const before = await bar.getAttribute('aria-valuenow');
+
+    const token = await signAccessToken(TEST_JWT_SECRET, { id: seeded.studentId });
+    const response = await fetch(`${running.baseUrl}/api/lessons/${seeded.first}/progress`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ clientTime: new Date().toISOString(), completed: true }),
+    });
+    expect(response.status).toBe(200);
+    await page.getByText('Last lesson: First words').waitFor({ timeout: 10_000 });
+    await expect.poll(() => bar.getAttribute('aria-valuenow'), { timeout: 10_000 }).not.toBe(before);
+    expect(problems).toEqual([]);
+  });
 });
