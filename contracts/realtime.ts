@@ -98,6 +98,11 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
       topic: topicSchema,
       /** Presence only: count me as present (default true). An instructor's live view sends false. */
       track: z.boolean().optional(),
+      /**
+       * Presence of a course only: the lesson of that course the member is on, for the instructor's
+       * live view. Sent again on a topic already subscribed, it moves the member to that lesson.
+       */
+      lesson: z.uuid().optional(),
     })
     .strict(),
   z.object({ type: z.literal('unsubscribe'), topic: topicSchema }).strict(),
@@ -117,7 +122,14 @@ export type ClientMessage = z.infer<typeof clientMessageSchema>;
 
 export const realtimeErrorCodes = ['bad_message', 'not_found', 'forbidden', 'too_many_topics'] as const;
 
-export const presenceMemberSchema = z.object({ userId: z.uuid(), since: z.string() });
+export const presenceMemberSchema = z.object({
+  userId: z.uuid(),
+  since: z.string(),
+  /** The lesson the member last said they are on (course presence), or null. */
+  lessonId: z.uuid().nullable().optional(),
+  /** The member's name, for those who manage the course (the only ones sent a member list). */
+  name: z.string().optional(),
+});
 export type PresenceMember = z.infer<typeof presenceMemberSchema>;
 
 export const serverMessageSchema = z.discriminatedUnion('type', [

@@ -18,7 +18,7 @@ export interface TestSocket {
   next<T extends ServerMessage>(predicate: (m: ServerMessage) => m is T, timeoutMs?: number): Promise<T>;
   next(predicate: (m: ServerMessage) => boolean, timeoutMs?: number): Promise<ServerMessage>;
   /** Subscribes and resolves with `subscribed` or the `error` about that topic. */
-  subscribe(topic: string, extra?: { track?: boolean }): Promise<ServerMessage>;
+  subscribe(topic: string, extra?: { track?: boolean; lesson?: string }): Promise<ServerMessage>;
   close(): void;
 }
 

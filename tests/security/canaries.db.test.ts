@@ -357,6 +357,8 @@ function callFor(name: string, args: string) {
     case 'text, uuid, text, uuid, integer': // promo_outcome(code, user, product type, course, price) (system only)
       return sql`select to_jsonb(r) as row from unnest(${texts}::text[]) as b(t) cross join unnest(${ids}::uuid[]) as a(v)
                    cross join lateral ${fn}(b.t, a.v, 'course', a.v, 1000) r`;
+    case 'uuid, uuid[]': // live_learner_cards(course, users): names for those who manage the course
+      return sql`select to_jsonb(r) as row from unnest(${ids}::uuid[]) as a(v) cross join lateral ${fn}(a.v, ${ids}::uuid[]) r`;
     case 'uuid, uuid, jsonb': // quiz_record_code_grade(attempt, question, outcome) — system only; rolled back
       return sql`select to_jsonb(r) as row from unnest(${ids}::uuid[]) as a(v) cross join unnest(${ids}::uuid[]) as b(w)
                    cross join lateral ${fn}(a.v, b.w, '{"status": "wrong_answer", "passedTests": 0, "totalTests": 1}'::jsonb) r`;

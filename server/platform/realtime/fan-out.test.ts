@@ -80,4 +80,33 @@ describe('createFanOut', () => {
     expect(lost).toEqual(['bad:error']);
     expect(delivered).toEqual(['good']);
   });
+
+  it('folds a change announced again while its first announcement waits unchecked, and only then', async () => {
+    const checked: Array<{ id: string; keys: string[] }> = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const fanOut = createFanOut({
+      batchSize: 10,
+      concurrency: 1,
+      maxQueuedChecks: 1000,
+      authorize: async (e, batch) => {
+        checked.push({ id: e.id, keys: batch.map((s) => s.key) });
+        await gate;
+        return { visible: batch.map((s) => s.key), ended: [], row: undefined };
+      },
+      deliver: () => {},
+      lost: () => {
+        throw new Error('nothing should be lost');
+      },
+    });
+    fanOut.enqueue(event('a'), subscribers(2, 's')); // its check starts at once
+    fanOut.enqueue(event('a'), subscribers(2, 's')); // waits: a check of its own (the first read an older row)
+    fanOut.enqueue(event('a'), subscribers(3, 's')); // folded into the waiting one, s2 added
+    fanOut.enqueue({ ...event('a'), op: 'DELETE' }, subscribers(1, 's')); // another operation: its own check
+    fanOut.enqueue({ ...event('a'), keys: { course_id: 'other' } }, subscribers(1, 's')); // moved: its own
+    expect(fanOut.stats().queuedChanges).toBe(3);
+    release();
+    await fanOut.idle();
+    expect(checked.map((c) => c.keys)).toEqual([['s0', 's1'], ['s0', 's1', 's2'], ['s0'], ['s0']]);
+  });
 });

@@ -17,15 +17,27 @@ interface Job {
   event: ChangeEvent;
   subscribers: Subscriber[];
   next: number;
+  /** Set while no batch of the job has started: a later identical announcement joins it. */
+  coalesceKey: string | undefined;
 }
+
+/** Announcements of the same row, operation and keys are interchangeable once neither has been checked. */
+const coalesceKeyOf = (event: ChangeEvent) =>
+  JSON.stringify([event.table, event.op, event.id, Object.entries(event.keys).sort()]);
 
 /**
  * Authorises changes for their subscribers in batches, round-robin across changes: a change with
  * 1,000 subscribers is checked `batchSize` at a time, and each batch goes to the back of the queue,
  * so a busy course does not stall the changes of every other course behind it.
+ *
+ * A change announced again (same table, row, operation and keys) while its earlier announcement
+ * still waits unchecked is folded into it: the row is re-read when it is checked, so one check
+ * already sends the latest state (an author's autosave every second to 1,000 learners costs one
+ * fan-out, not a backlog of identical ones).
  */
 export function createFanOut(options: FanOutOptions) {
   const queue: Job[] = [];
+  const unstarted = new Map<string, Job>();
   let queuedChecks = 0;
   let running = 0;
   let idleWaiters: Array<() => void> = [];
@@ -33,6 +45,10 @@ export function createFanOut(options: FanOutOptions) {
   const pump = () => {
     while (running < options.concurrency && queue.length > 0) {
       const job = queue.shift()!;
+      if (job.coalesceKey !== undefined) {
+        unstarted.delete(job.coalesceKey);
+        job.coalesceKey = undefined;
+      }
       const batch = job.subscribers.slice(job.next, job.next + options.batchSize);
       job.next += batch.length;
       queuedChecks -= batch.length;
@@ -56,10 +72,22 @@ export function createFanOut(options: FanOutOptions) {
     /** Queues one change for its (already topic-matched) subscribers. */
     enqueue(event: ChangeEvent, subscribers: Subscriber[]) {
       if (subscribers.length === 0) return;
-      queue.push({ event, subscribers, next: 0 });
-      queuedChecks += subscribers.length;
+      const coalesceKey = coalesceKeyOf(event);
+      const waiting = unstarted.get(coalesceKey);
+      if (waiting) {
+        const known = new Set(waiting.subscribers.map((s) => s.key));
+        const added = subscribers.filter((s) => !known.has(s.key));
+        waiting.subscribers.push(...added);
+        queuedChecks += added.length;
+      } else {
+        const job: Job = { event, subscribers, next: 0, coalesceKey };
+        unstarted.set(coalesceKey, job);
+        queue.push(job);
+        queuedChecks += subscribers.length;
+      }
       while (queuedChecks > options.maxQueuedChecks && queue.length > 1) {
         const dropped = queue.shift()!;
+        if (dropped.coalesceKey !== undefined) unstarted.delete(dropped.coalesceKey);
         const rest = dropped.subscribers.slice(dropped.next);
         queuedChecks -= rest.length;
         options.lost(dropped.event, rest, 'overload');
@@ -74,6 +102,7 @@ export function createFanOut(options: FanOutOptions) {
     stats: () => ({ queuedChecks, running, queuedChanges: queue.length }),
     clear() {
       queue.length = 0;
+      unstarted.clear();
       queuedChecks = 0;
       idleWaiters = idleWaiters.splice(0).filter((wake) => (wake(), false));
     },

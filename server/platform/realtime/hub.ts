@@ -32,9 +32,11 @@ export interface Connection {
 interface ConnectionState {
   connection: Connection;
   topics: Map<string, Topic>;
-  /** Presence topics this connection counts in, and those whose member list it receives. */
+  /** Presence topics this connection counts in, and those whose member list it receives (→ course id). */
   tracking: Set<string>;
-  watching: Set<string>;
+  watching: Map<string, string>;
+  /** Per watched topic, the newest member list being named: an older one finishing later is not sent. */
+  presenceSeq: Map<string, number>;
   open: boolean;
 }
 
@@ -174,10 +176,43 @@ export function createHub(options: HubOptions) {
     },
   });
   const sendPresence = (topic: string) => {
-    const members = presence.members(topic);
     for (const state of byTopic.get(topic) ?? []) {
-      if (state.watching.has(topic)) send(state, { type: 'presence', topic, members });
+      if (state.watching.has(topic)) void sendPresenceTo(state, topic);
     }
+  };
+  /**
+   * The member list of `topic` to one watcher (owner, admin), with names looked up AS the watcher:
+   * private.live_learner_cards (0031) names only the course's learners, owner and admins, and only
+   * to those who manage the course. A failed lookup still sends the list, without names.
+   */
+  const sendPresenceTo = async (state: ConnectionState, topic: string) => {
+    const courseId = state.watching.get(topic);
+    const seq = (state.presenceSeq.get(topic) ?? 0) + 1;
+    state.presenceSeq.set(topic, seq);
+    const members = presence.members(topic);
+    let names = new Map<string, string>();
+    if (courseId && members.length > 0) {
+      try {
+        const rows = await db.readAs(
+          state.connection.user,
+          sql<{
+            id: string;
+            name: string;
+          }>`select id, name from private.live_learner_cards(${courseId}::uuid, ${members.map((m) => m.userId)}::uuid[])`,
+        );
+        names = new Map(rows.map((row) => [row.id, row.name]));
+      } catch (error) {
+        if ((error as { code?: string }).code === '28000') return; // the session ended: the sweep closes it
+        log.warn({ err: error }, 'realtime: naming presence members failed');
+      }
+    }
+    // The list may have changed while the names were read: then the newer list is sent instead.
+    if (!state.watching.has(topic) || state.presenceSeq.get(topic) !== seq) return;
+    send(state, {
+      type: 'presence',
+      topic,
+      members: members.map((m) => (names.has(m.userId) ? { ...m, name: names.get(m.userId)! } : m)),
+    });
   };
   const heartbeat = setInterval(() => presence.tick(), HEARTBEAT_MS);
   heartbeat.unref();
@@ -208,20 +243,34 @@ export function createHub(options: HubOptions) {
     );
   };
 
-  /** What `user` may do in the course behind a presence/broadcast topic, read as them (RLS, live session). */
-  const courseAccess = async (user: SessionUser, topic: Topic) => {
+  /**
+   * What `user` may do in the course behind a presence/broadcast topic, read as them (RLS, live
+   * session), and whether `lesson` (if given) is a lesson of that course they can see.
+   */
+  const courseAccess = async (user: SessionUser, topic: Topic, lesson?: string) => {
     if (topic.kind === 'changes') return undefined;
     const courseId =
       topic.scope === 'course'
         ? sql<string>`${topic.id}::uuid`
         : sql<string>`(select l.course_id from public.course_lessons l where l.id = ${topic.id}::uuid)`;
+    const lessonOk = lesson
+      ? sql<boolean>`exists (select 1 from public.course_lessons l where l.id = ${lesson}::uuid and l.course_id = c.id)`
+      : sql<boolean>`true`;
     const [row] = await db.readAs(
       user,
-      sql<{ study: boolean | null; manage: boolean | null }>`
-        select private.can_study_course(c.id) as study, private.can_manage_course(c.id) as manage
+      sql<{ id: string; study: boolean | null; manage: boolean | null; lessonOk: boolean | null }>`
+        select c.id, private.can_study_course(c.id) as study, private.can_manage_course(c.id) as manage,
+               ${lessonOk} as lesson_ok
           from (select ${courseId} as id) c where c.id is not null`,
     );
-    return row ? { study: row.study === true, manage: row.manage === true } : undefined;
+    return row
+      ? {
+          courseId: row.id,
+          study: row.study === true,
+          manage: row.manage === true,
+          lessonOk: row.lessonOk === true,
+        }
+      : undefined;
   };
 
   // ------------------------------------------------------------ subscriptions
@@ -249,6 +298,7 @@ export function createHub(options: HubOptions) {
     } else {
       index(byTopic, name, state, false);
       state.watching.delete(name);
+      state.presenceSeq.delete(name);
       if (state.tracking.delete(name)) presence.untrack(name, state.connection.user.id, state.connection.id);
     }
     return true;
@@ -263,7 +313,8 @@ export function createHub(options: HubOptions) {
         connection,
         topics: new Map(),
         tracking: new Set(),
-        watching: new Set(),
+        watching: new Map(),
+        presenceSeq: new Map(),
         open: true,
       };
       states.set(connection.id, state);
@@ -296,11 +347,22 @@ export function createHub(options: HubOptions) {
     async subscribe(
       connectionId: string,
       name: string,
-      opts: { track?: boolean } = {},
+      opts: { track?: boolean; lesson?: string } = {},
     ): Promise<SubscribeResult> {
       const state = states.get(connectionId);
       if (!state) return NOT_FOUND;
-      if (state.topics.has(name)) return { ok: true };
+      const topic = parseTopic(name);
+      const lesson =
+        topic.kind === 'presence' && topic.scope === 'course' ? opts.lesson?.toLowerCase() : undefined;
+      if (state.topics.has(name)) {
+        // Subscribed again with a lesson: the member moved to another lesson of the course.
+        if (lesson && state.tracking.has(name)) {
+          const access = await courseAccess(state.connection.user, topic, lesson);
+          if (!access?.lessonOk) return NOT_FOUND;
+          if (state.tracking.has(name)) presence.track(name, state.connection.user.id, connectionId, lesson);
+        }
+        return { ok: true };
+      }
       if (state.topics.size >= options.maxTopicsPerConnection) {
         return {
           ok: false,
@@ -308,24 +370,23 @@ export function createHub(options: HubOptions) {
           message: `A connection may hold at most ${options.maxTopicsPerConnection} topics; unsubscribe from some first.`,
         };
       }
-      const topic = parseTopic(name);
       if (topic.kind === 'changes') {
         state.topics.set(name, topic);
         index(byTable, topic.table, state, true);
         return { ok: true };
       }
-      const access = await courseAccess(state.connection.user, topic);
-      if (!access || !(access.study || access.manage)) return NOT_FOUND;
+      const access = await courseAccess(state.connection.user, topic, lesson);
+      if (!access || !(access.study || access.manage) || !access.lessonOk) return NOT_FOUND;
       if (!state.open || state.topics.has(name)) return { ok: true };
       state.topics.set(name, topic);
       index(byTopic, name, state, true);
       if (topic.kind === 'presence') {
-        if (access.manage) state.watching.add(name);
+        if (access.manage) state.watching.set(name, access.courseId);
         if (opts.track !== false) {
           state.tracking.add(name);
-          presence.track(name, state.connection.user.id, connectionId);
+          presence.track(name, state.connection.user.id, connectionId, lesson ?? null);
         }
-        if (access.manage) send(state, { type: 'presence', topic: name, members: presence.members(name) });
+        if (access.manage) void sendPresenceTo(state, name);
       }
       return { ok: true };
     },

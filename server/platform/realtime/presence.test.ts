@@ -55,7 +55,34 @@ describe('presence across instances', () => {
     messages.length = 0;
     old.receive({ op: 'hello', i: 'new' });
     expect(messages).toEqual([
-      { op: 'beat', i: 'old', t: 'presence:course:c', m: [['anna', expect.any(String)]] },
+      {
+        op: 'beat',
+        i: 'old',
+        t: 'presence:course:c',
+        m: [['anna', expect.any(String), null, expect.any(String)]],
+      },
     ]);
+  });
+
+  it('tells which lesson a member is on: the tab that moved last wins, across instances', () => {
+    const { one, two, advance, changed } = cluster();
+    const topic = 'presence:course:c';
+    one.track(topic, 'anna', 'tab-1', 'lesson-1');
+    expect(two.members(topic)).toEqual([{ userId: 'anna', since: expect.any(String), lessonId: 'lesson-1' }]);
+    const since = two.members(topic)[0]!.since;
+    advance(1000);
+    changed.length = 0;
+    one.track(topic, 'anna', 'tab-1', 'lesson-2'); // moved on: same arrival, new lesson
+    expect(changed).toEqual([topic, topic]); // on both instances
+    expect(two.members(topic)).toEqual([{ userId: 'anna', since, lessonId: 'lesson-2' }]);
+    advance(1000);
+    two.track(topic, 'anna', 'tab-2', 'lesson-3'); // a second tab, on the other instance
+    expect(one.members(topic)).toEqual([{ userId: 'anna', since, lessonId: 'lesson-3' }]);
+    advance(1000);
+    two.untrack(topic, 'anna', 'tab-2');
+    expect(one.members(topic)).toEqual([{ userId: 'anna', since, lessonId: 'lesson-2' }]);
+    changed.length = 0;
+    one.track(topic, 'anna', 'tab-1', 'lesson-2'); // the same lesson again: nothing to tell
+    expect(changed).toEqual([]);
   });
 });

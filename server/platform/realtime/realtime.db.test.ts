@@ -24,7 +24,7 @@ let t: TestDatabase;
 let app: App;
 let baseUrl: string;
 let port: number;
-const u: Record<'owner' | 'admin' | 'a' | 'b' | 'outsider', string> = {} as never;
+const u: Record<'owner' | 'admin' | 'a' | 'b' | 'outsider' | 'rival', string> = {} as never;
 let courseX: string;
 let sectionX: string;
 let lessonX: string;
@@ -55,6 +55,7 @@ beforeAll(async () => {
     u.a = (await f.createUser(tx, { displayName: 'Anna' })).id;
     u.b = (await f.createUser(tx, { displayName: 'Bruno' })).id;
     u.outsider = (await f.createUser(tx, { displayName: 'Otto' })).id;
+    u.rival = (await f.createUser(tx, { role: 'instructor', displayName: 'Rita Rival' })).id;
     courseX = await f.createCourse(tx, { instructorId: u.owner, title: 'Course X' });
     courseOpen = await f.createCourse(tx, { instructorId: u.owner, title: 'Open course', access: 'free' });
     sectionX = await f.createSection(tx, { courseId: courseX });
@@ -259,6 +260,60 @@ describe('row changes', () => {
   });
 });
 
+describe('quiz grants (0031)', () => {
+  it('tells the learner of extra minutes (their attempt) and extra attempts (their enrollment); another learner hears neither', async () => {
+    const { quiz, attempt } = await t.db.asSystem(async (tx) => {
+      const quizId = await f.createQuiz(tx, { courseId: courseX, title: 'Timed' });
+      await tx.updateTable('quizzes').set({ timeLimitMinutes: 10 }).where('id', '=', quizId).execute();
+      const { id } = await tx
+        .insertInto('quizAttempts')
+        .values({
+          userId: u.a,
+          quizId,
+          attemptNumber: 1,
+          deadlineAt: sql<Date>`now() + interval '10 minutes'`,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return { quiz: quizId, attempt: id };
+    });
+    const a = await socketOf('a');
+    const b = await socketOf('b');
+    for (const s of [a, b]) {
+      // Everything either could name about the other: both learners' ids, the quiz, the course.
+      for (const topic of [
+        `changes:quiz_attempts:user_id=${u.a}`,
+        `changes:enrollments:user_id=${u.a}`,
+        `changes:enrollments:course_id=${courseX}`,
+        `changes:quiz_attempts:quiz_id=${quiz}`,
+        'changes:courses',
+      ])
+        await s.subscribe(topic);
+    }
+    const before = await t.db.asSystem(async (tx) =>
+      tx.selectFrom('quizAttempts').select('deadlineAt').where('id', '=', attempt).executeTakeFirstOrThrow(),
+    );
+    const [granted] = await t.db.readAs(
+      { id: u.owner },
+      sql<{
+        result: Record<string, unknown>;
+      }>`select private.quiz_grant_extra(${quiz}, ${u.a}, 1, 5) as result`,
+    );
+    expect(granted?.result).toMatchObject({ extraAttempts: 1, extraMinutes: 5 });
+
+    const moved = await a.next((m) => m.type === 'change' && m.table === 'quiz_attempts' && m.id === attempt);
+    const deadline = moved.type === 'change' ? String(moved.row?.deadlineAt) : '';
+    expect(Date.parse(deadline) - new Date(before.deadlineAt!).getTime()).toBe(5 * 60_000);
+    const grant = await a.next((m) => m.type === 'change' && m.table === 'enrollments');
+    expect(grant).toMatchObject({ op: 'UPDATE', keys: { user_id: u.a, course_id: courseX, quiz_id: quiz } });
+
+    const marker = await sentinel();
+    await sentinelSeen(b, marker);
+    expect(mentions(b, attempt)).toBe(false);
+    expect(b.messages.some((m) => m.type === 'change' && m.table !== 'courses')).toBe(false);
+  });
+});
+
 describe('presence and broadcast', () => {
   it('tracks enrolled learners; only the owner sees who is there; outsiders cannot join', async () => {
     const owner = await socketOf('owner');
@@ -285,6 +340,70 @@ describe('presence and broadcast', () => {
     await owner.next((m) => m.type === 'presence' && !m.members.some((member) => member.userId === u.a));
     expect(a.messages.some((m) => m.type === 'presence')).toBe(false);
     expect(b.messages.some((m) => m.type === 'presence')).toBe(false);
+  });
+
+  it('the live view: the owner sees each learner’s name and lesson as they move; learners and other instructors cannot watch', async () => {
+    const topic = `presence:course:${courseX}`;
+    const lessonY = await t.db.asSystem((tx) =>
+      f.createLesson(tx, { courseId: courseX, sectionId: sectionX, sortOrder: 3 }),
+    );
+    const owner = await socketOf('owner');
+    await owner.subscribe(topic, { track: false });
+    const a = await socketOf('a');
+    expect(await a.subscribe(topic, { lesson: lessonX })).toMatchObject({ type: 'subscribed' });
+    const onX = await owner.next(
+      (m) => m.type === 'presence' && m.members.some((x) => x.userId === u.a && x.lessonId === lessonX),
+    );
+    expect(onX.type === 'presence' && onX.members.find((x) => x.userId === u.a)).toMatchObject({
+      name: 'Anna',
+      lessonId: lessonX,
+    });
+    // Subscribing again with another lesson moves the member; its arrival time stays.
+    const since = onX.type === 'presence' ? onX.members.find((x) => x.userId === u.a)!.since : '';
+    expect(await a.subscribe(topic, { lesson: lessonY })).toMatchObject({ type: 'subscribed' });
+    await owner.next(
+      (m) =>
+        m.type === 'presence' &&
+        m.members.some((x) => x.userId === u.a && x.lessonId === lessonY && x.since === since),
+    );
+    // A lesson of another course is refused (and the member stays where it was).
+    const elsewhere = await t.db.asSystem(async (tx) =>
+      f.createLesson(tx, {
+        courseId: courseOpen,
+        sectionId: await f.createSection(tx, { courseId: courseOpen }),
+      }),
+    );
+    expect(await a.subscribe(topic, { lesson: elsewhere })).toMatchObject({
+      type: 'error',
+      code: 'not_found',
+    });
+
+    // Another instructor may not join or watch; the names are not theirs to read either.
+    const rival = await socketOf('rival');
+    expect(await rival.subscribe(topic, { track: false })).toMatchObject({
+      type: 'error',
+      code: 'not_found',
+    });
+    for (const who of ['rival', 'b'] as const) {
+      expect(
+        await t.db.readAs(
+          { id: u[who] },
+          sql<{
+            id: string;
+          }>`select id from private.live_learner_cards(${courseX}::uuid, ${[u.a, u.b]}::uuid[])`,
+        ),
+        who,
+      ).toEqual([]);
+    }
+    // A learner in the course receives no member list (its own presence frames: none).
+    const b = await socketOf('b');
+    await b.subscribe(topic, { lesson: lessonX });
+    await owner.next(
+      (m) => m.type === 'presence' && m.members.some((x) => x.userId === u.b && x.name === 'Bruno'),
+    );
+    expect(b.messages.some((m) => m.type === 'presence')).toBe(false);
+    expect(a.messages.some((m) => m.type === 'presence')).toBe(false);
+    expect(JSON.stringify(b.messages)).not.toContain('Anna');
   });
 
   it('lets the owner broadcast to the course; learners receive it but may not send', async () => {

@@ -207,7 +207,7 @@ function serve(hub: RealtimeHub, socket: WebSocket, request: FastifyRequest) {
       }
       const result =
         message.type === 'subscribe'
-          ? await hub.subscribe(id, message.topic, { track: message.track })
+          ? await hub.subscribe(id, message.topic, { track: message.track, lesson: message.lesson })
           : await hub.broadcast(id, message.topic, message.event, message.payload);
       if (!result.ok)
         return reply({ type: 'error', code: result.code, message: result.message, topic: message.topic });

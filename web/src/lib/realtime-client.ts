@@ -49,7 +49,7 @@ export function createRealtimeClient(options: RealtimeClientOptions) {
   const maxDelay = options.maxDelayMs ?? 30_000;
   const createSocket =
     options.createSocket ?? ((url: string) => new WebSocket(url) as unknown as WebSocketLike);
-  const topics = new Map<string, { listeners: Set<TopicListener>; track?: boolean }>();
+  const topics = new Map<string, { listeners: Set<TopicListener>; track?: boolean; lesson?: string }>();
   const resyncListeners = new Set<() => void>();
   const statusListeners = new Set<(status: RealtimeStatus) => void>();
   let socket: WebSocketLike | undefined;
@@ -66,8 +66,12 @@ export function createRealtimeClient(options: RealtimeClientOptions) {
   const send = (message: ClientMessage) => {
     if (socket?.readyState === OPEN) socket.send(JSON.stringify(message));
   };
-  const subscribeFrame = (topic: string, track?: boolean): ClientMessage =>
-    track === undefined ? { type: 'subscribe', topic } : { type: 'subscribe', topic, track };
+  const subscribeFrame = (topic: string, track?: boolean, lesson?: string): ClientMessage => ({
+    type: 'subscribe',
+    topic,
+    ...(track === undefined ? {} : { track }),
+    ...(lesson === undefined ? {} : { lesson }),
+  });
   const resync = () => {
     for (const listener of resyncListeners) listener();
   };
@@ -94,7 +98,7 @@ export function createRealtimeClient(options: RealtimeClientOptions) {
       const reconnected = everOpened;
       everOpened = true;
       setStatus('open');
-      for (const [topic, entry] of topics) send(subscribeFrame(topic, entry.track));
+      for (const [topic, entry] of topics) send(subscribeFrame(topic, entry.track, entry.lesson));
       if (reconnected) resync();
     };
     current.onmessage = (event) => {
@@ -132,13 +136,21 @@ export function createRealtimeClient(options: RealtimeClientOptions) {
 
   return {
     /** Listens to a topic; returns the function that stops listening (the last one unsubscribes). */
-    subscribe(topic: string, listener: TopicListener, opts: { track?: boolean } = {}): () => void {
+    subscribe(
+      topic: string,
+      listener: TopicListener,
+      opts: { track?: boolean; lesson?: string } = {},
+    ): () => void {
       closedByUs = false;
       let entry = topics.get(topic);
       if (!entry) {
-        entry = { listeners: new Set(), ...(opts.track === undefined ? {} : { track: opts.track }) };
+        entry = {
+          listeners: new Set(),
+          ...(opts.track === undefined ? {} : { track: opts.track }),
+          ...(opts.lesson === undefined ? {} : { lesson: opts.lesson }),
+        };
         topics.set(topic, entry);
-        send(subscribeFrame(topic, opts.track));
+        send(subscribeFrame(topic, opts.track, opts.lesson));
       }
       entry.listeners.add(listener);
       if (!socket && !timer) connect();
@@ -148,6 +160,16 @@ export function createRealtimeClient(options: RealtimeClientOptions) {
         topics.delete(topic);
         send({ type: 'unsubscribe', topic });
       };
+    },
+    /**
+     * Course presence: this page is now on `lesson` (the instructor's live view shows it). Keeps the
+     * subscription — and the member's arrival time — and is re-sent after a reconnect.
+     */
+    moveTo(topic: string, lesson: string) {
+      const entry = topics.get(topic);
+      if (!entry || entry.lesson === lesson) return;
+      entry.lesson = lesson;
+      send(subscribeFrame(topic, entry.track, lesson));
     },
     /** Called after a reconnect or a server `resync`: refetch whatever was shown. */
     onResync(listener: () => void): () => void {

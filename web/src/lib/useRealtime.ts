@@ -5,22 +5,28 @@ import { realtimeClient, type RealtimeStatus } from './realtime.ts';
 
 const COALESCE_MS = 250;
 
+export type ChangeMessage = Extract<ServerMessage, { type: 'change' }>;
+
 /**
  * Live updates for the views of this page. `useLiveInvalidation(topics, keys)` invalidates the given
  * TanStack Query keys whenever a change arrives on any of the topics — and after a reconnect, when
  * changes may have been missed — so the query refetches through the normal API (RLS, contracts)
  * instead of polling. Topics come from `changesTopic()` in contracts/realtime.ts. Pass `undefined`
- * topics (or an empty list) while ids are unknown; nothing is subscribed then.
+ * topics (or an empty list) while ids are unknown; nothing is subscribed then. `filter` narrows which
+ * changes invalidate (a topic filters on one key column only); re-syncs always do.
  */
 export function useLiveInvalidation(
   topics: ReadonlyArray<string | undefined>,
   queryKeys: readonly QueryKey[],
-  options: { onChange?: (message: Extract<ServerMessage, { type: 'change' }>) => void } = {},
+  options: {
+    onChange?: (message: ChangeMessage) => void;
+    filter?: (message: ChangeMessage) => boolean;
+  } = {},
 ): void {
   const queryClient = useQueryClient();
-  const latest = useRef({ queryKeys, onChange: options.onChange });
+  const latest = useRef({ queryKeys, onChange: options.onChange, filter: options.filter });
   useEffect(() => {
-    latest.current = { queryKeys, onChange: options.onChange };
+    latest.current = { queryKeys, onChange: options.onChange, filter: options.filter };
   });
   const topicList = topics.filter((topic): topic is string => Boolean(topic));
   const topicsKey = topicList.join('\n');
@@ -39,6 +45,7 @@ export function useLiveInvalidation(
     const stops = topicsKey.split('\n').map((topic) =>
       client.subscribe(topic, (message) => {
         if (message.type !== 'change') return;
+        if (latest.current.filter && !latest.current.filter(message)) return;
         latest.current.onChange?.(message);
         invalidate();
       }),
@@ -54,23 +61,58 @@ export function useLiveInvalidation(
 
 /**
  * Presence in a course or lesson (`presence:course:<id>`). With `track` (default) the user counts as
- * present while the component is mounted; managers (owner, admin) also receive the member list,
- * which is empty for everyone else.
+ * present while the component is mounted — on `lesson`, for a course topic; moving to another lesson
+ * keeps the subscription. Managers (owner, admin) also receive the member list, which is empty for
+ * everyone else.
  */
-export function usePresence(topic: string | undefined, options: { track?: boolean } = {}): PresenceMember[] {
-  const [members, setMembers] = useState<PresenceMember[]>([]);
+export function usePresence(
+  topic: string | undefined,
+  options: { track?: boolean; lesson?: string } = {},
+): PresenceMember[] {
+  return usePresenceList(topic, options).members ?? [];
+}
+
+/**
+ * usePresence with its state: `members` is undefined until the server sent the first list (a
+ * manager's live view shows "loading" until then), `error` the server's refusal of the topic.
+ */
+export function usePresenceList(
+  topic: string | undefined,
+  options: { track?: boolean; lesson?: string } = {},
+): { members: PresenceMember[] | undefined; error: string | undefined } {
+  // Kept with the topic it belongs to: a new topic starts as "not loaded" without a reset.
+  const [state, setState] = useState<{
+    topic: string | undefined;
+    members: PresenceMember[] | undefined;
+    error: string | undefined;
+  }>({ topic: undefined, members: undefined, error: undefined });
   const track = options.track ?? true;
+  const lesson = useRef(options.lesson);
+  useEffect(() => {
+    lesson.current = options.lesson;
+  });
   useEffect(() => {
     if (!topic) return;
     return realtimeClient().subscribe(
       topic,
       (message) => {
-        if (message.type === 'presence') setMembers(message.members);
+        if (message.type === 'presence') setState({ topic, members: message.members, error: undefined });
+        else if (message.type === 'error')
+          setState((s) => ({
+            topic,
+            members: s.topic === topic ? s.members : undefined,
+            error: message.message,
+          }));
       },
-      { track },
+      { track, ...(lesson.current ? { lesson: lesson.current } : {}) },
     );
   }, [topic, track]);
-  return members;
+  useEffect(() => {
+    if (topic && options.lesson) realtimeClient().moveTo(topic, options.lesson);
+  }, [topic, options.lesson]);
+  return state.topic === topic
+    ? { members: state.members, error: state.error }
+    : { members: undefined, error: undefined };
 }
 
 /** The connection's state, for an unobtrusive "live" / "reconnecting…" hint. */

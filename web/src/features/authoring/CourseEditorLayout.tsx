@@ -15,6 +15,7 @@ const TABS: Array<[string, string]> = [
   ['Publish', 'publish'],
   ['Access', 'access'],
   ['Challenges', 'challenges'],
+  ['Live', 'live'],
 ];
 
 /** The tab segment of an editor path: '' (details), 'curriculum', 'publish', 'lessons'… */

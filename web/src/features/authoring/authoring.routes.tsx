@@ -32,6 +32,12 @@ export const authoringRoutes: RouteObject[] = [
             path: 'quizzes/:quizId/results',
             lazy: async () => ({ Component: (await quizPages()).QuizResultsPage }),
           },
+          {
+            path: 'live',
+            lazy: async () => ({
+              Component: (await import('../live/LiveLearnersPage.tsx')).LiveLearnersPage,
+            }),
+          },
         ],
       },
     ],

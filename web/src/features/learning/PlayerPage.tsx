@@ -9,6 +9,7 @@ import { useDocumentTitle } from '../../components/Page.tsx';
 import { isApiError } from '../../lib/api.ts';
 import { useLiveInvalidation } from '../../lib/useRealtime.ts';
 import { useSession } from '../auth/session.ts';
+import { useLivePresence } from '../live/useLivePresence.ts';
 import { changesTopic } from '../../../../contracts/realtime.ts';
 import { describeSeconds, formatSeconds } from '../../lib/format.ts';
 import { courseKeys, useCoursePage } from '../courses/courses.api.ts';
@@ -46,6 +47,8 @@ export function PlayerPage() {
       : [],
     [courseKeys.page(slug)],
   );
+  // The instructor's live view: this learner is in the course, on this lesson.
+  useLivePresence(liveId, lessonId);
   useDocumentTitle(course.data?.title ?? (course.isError ? 'Course not found' : 'Course player'));
 
   if (course.isPending || (course.data && progress.isPending))

@@ -114,6 +114,28 @@ export function AttemptRunner({
     };
   }, []);
 
+  // The deadline moved while the attempt is open (the instructor granted extra minutes, and the
+  // attempt was read again): the timer follows, and says so.
+  const [shownDeadline, setShownDeadline] = useState(attempt.deadlineAt);
+  if (attempt.deadlineAt !== shownDeadline) {
+    const later =
+      shownDeadline !== null &&
+      attempt.deadlineAt !== null &&
+      Date.parse(attempt.deadlineAt) > Date.parse(shownDeadline);
+    setShownDeadline(attempt.deadlineAt);
+    if (attempt.remainingSeconds !== null) {
+      setRemaining(attempt.remainingSeconds);
+      if (attempt.remainingSeconds > 0) setTimeUp(false);
+      if (later)
+        setAnnouncement(
+          `Your instructor gave you more time: ${describeCountdown(attempt.remainingSeconds)}.`,
+        );
+    }
+  }
+  useEffect(() => {
+    if (clock && attempt.remainingSeconds !== null) clock.sync(attempt.remainingSeconds, performance.now());
+  }, [clock, attempt.deadlineAt, attempt.remainingSeconds]);
+
   // The countdown, from the server's deadline. At zero: say so, and read the attempt again once
   // the server has closed it (deadline + grace); it then shows the results.
   useEffect(() => {

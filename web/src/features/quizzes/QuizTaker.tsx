@@ -6,6 +6,9 @@ import { Button } from '../../components/Button.tsx';
 import { Alert, ErrorAlert, ErrorState, LoadingState } from '../../components/Feedback.tsx';
 import { isApiError } from '../../lib/api.ts';
 import { formatDateTime } from '../../lib/format.ts';
+import { useLiveInvalidation } from '../../lib/useRealtime.ts';
+import { changesTopic } from '../../../../contracts/realtime.ts';
+import { useSession } from '../auth/session.ts';
 import { learningKeys } from '../learning/learning.api.ts';
 import { AttemptResults } from './AttemptResults.tsx';
 import { AttemptRunner } from './AttemptRunner.tsx';
@@ -45,6 +48,18 @@ export function QuizTaker({
     void queryClient.invalidateQueries({ queryKey: overviewKey });
     if (courseId) void queryClient.invalidateQueries({ queryKey: learningKeys.progress(courseId) });
   };
+
+  // Live: an attempt of this quiz closed elsewhere (another tab, the deadline sweep, the judge), or
+  // extra attempts granted by the instructor (announced as the learner's enrollment with the quiz's
+  // id, 0031): the overview's attempts and counts refetch.
+  const me = useSession().data?.id;
+  useLiveInvalidation(
+    me && !attemptId
+      ? [changesTopic('quiz_attempts', { user_id: me }), changesTopic('enrollments', { user_id: me })]
+      : [],
+    [overviewKey],
+    { filter: (message) => message.keys.quiz_id === overview.quiz.id },
+  );
 
   if (attemptId)
     return (
@@ -218,6 +233,15 @@ function AttemptScreen({
     refetchOnWindowFocus: false,
     refetchInterval: (q) => (isGrading(q.state.data) ? GRADING_POLL_MS : false),
   });
+  // Live: extra minutes granted by the instructor move this attempt's deadline (quiz_attempts is
+  // announced, re-read as the learner): read the attempt again, and the timer follows. Only the
+  // deadline matters here — the learner's own saves change the row too.
+  const me = useSession().data?.id;
+  useLiveInvalidation(
+    me ? [changesTopic('quiz_attempts', { user_id: me })] : [],
+    [quizKeys.attempt(attemptId)],
+    { filter: (message) => message.id === attemptId && deadlineMoved(message.row, query.data) },
+  );
   const grading = isGrading(query.data);
   const wasGrading = useRef(grading);
   useEffect(() => {
@@ -268,6 +292,12 @@ function AttemptScreen({
 }
 
 const GRADING_POLL_MS = 2500;
+
+/** Whether a changed attempt row carries another deadline than the one on screen. */
+function deadlineMoved(row: Record<string, unknown> | undefined, view: AttemptView | undefined): boolean {
+  if (!view || typeof row?.deadlineAt !== 'string' || view.attempt.deadlineAt === null) return false;
+  return Date.parse(row.deadlineAt) !== Date.parse(view.attempt.deadlineAt);
+}
 
 /** Submitted with code answers still waiting for the judge. */
 function isGrading(view: AttemptView | undefined): boolean {
