@@ -325,6 +325,11 @@ describe('code challenge journey: run, submit wrong, submit right', () => {
     await admin.getByRole('heading', { level: 1, name: 'Code judge' }).waitFor();
     await admin.getByText('Judging', { exact: true }).waitFor();
     await admin.getByText('All blocked.', { exact: true }).waitFor();
+    // which limits the boxes get on this host (their own cgroup, or rlimits only and why)
+    await admin
+      .getByText(/^Limits: /)
+      .first()
+      .waitFor();
     await screenshot(admin, 'admin-judge');
   });
 });
