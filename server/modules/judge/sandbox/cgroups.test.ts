@@ -18,7 +18,6 @@ const { DEFAULT_LIMITS, createBox, destroyBox, getSandboxHost, runInSandbox } = 
 const { findPython } = await import('./runtimes.ts');
 const judge = createJudge({ slots: uids.slots });
 const host = await getSandboxHost();
-const MB = 1024 * 1024;
 
 /** What this host offers, found independently of cgroups.ts (a probe cgroup, made and removed). */
 function expectedMechanism(): 'cgroup-v1' | 'cgroup-v2' | 'rlimit' {
