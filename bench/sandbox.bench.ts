@@ -5,7 +5,10 @@
  *    the sandbox (bwrap + launcher + seccomp + rlimits, exactly as the judge runs it), interleaved
  *    in rounds. CPU per run = this process's reaped children (cutime+cstime from /proc/self/stat,
  *    which covers bwrap, the launcher and the program) plus this process's own CPU for the spawn.
- *    Target: ≤ 30 ms extra CPU per run.
+ *    Target: ≤ 30 ms extra CPU per run. Where the judge drives cgroups, the same sandboxed run
+ *    without its cgroup (rlimits only) is interleaved too: the cgroup's own cost (create, enter,
+ *    read, remove) is the difference. (The kernel frees a memory cgroup's state in its own workers
+ *    after rmdir: that part is not in any process's CPU, so not in these numbers.)
  * 2. Throughput: trivial Python submissions judged end to end (box, run, verdict, teardown) on two
  *    slots. Target: ≥ 10 runs/s on this 2-core machine.
  *
@@ -88,14 +91,23 @@ async function overhead(language: Language, runs: number) {
     }
     // the bare run uses the very same argv, with /box paths pointing at the host copy of the box
     const bareArgv = rt.runArgv(128).map((a) => a.replace(/^\/box/, box.dir));
-    const limits = { ...DEFAULT_LIMITS, processes: rt.processes, dataBytes: rt.dataLimitBytes(128) };
+    const limits = {
+      ...DEFAULT_LIMITS,
+      processes: rt.processes,
+      dataBytes: rt.dataLimitBytes(128),
+      memoryBytes: (128 + rt.cgroupHeadroomMb) * 1024 * 1024,
+      pids: rt.processes + 4,
+    };
     const rounds: {
       bare: number;
       sandbox: number;
       bareSelf: number;
       sandboxSelf: number;
       sandboxProgram: number;
+      noCgroup: number;
+      noCgroupSelf: number;
     }[] = [];
+    const rlimitsOnly = { ...host, cgroups: null };
     const measure = async (fn: () => Promise<void>) => {
       const c0 = childCpuMs();
       const s0 = selfCpuMs();
@@ -121,12 +133,25 @@ async function overhead(language: Language, runs: number) {
         if (res.stdout.trim() !== 'ok') throw new Error(`sandboxed run: ${JSON.stringify(res)}`);
         programCpu += res.cpuMs;
       });
+      const noCgroup = host.cgroups
+        ? await measure(async () => {
+            const res = await runInSandbox(rlimitsOnly, box, {
+              mountArgs: rt.mountArgs,
+              argv: rt.runArgv(128),
+              stdin: '',
+              limits,
+            });
+            if (res.stdout.trim() !== 'ok') throw new Error(`sandboxed run: ${JSON.stringify(res)}`);
+          })
+        : sandbox;
       rounds.push({
         bare: bare.children,
         sandbox: sandbox.children,
         bareSelf: bare.self,
         sandboxSelf: sandbox.self,
         sandboxProgram: programCpu / runs,
+        noCgroup: noCgroup.children,
+        noCgroupSelf: noCgroup.self,
       });
     }
     return rounds;
@@ -174,17 +199,18 @@ async function main() {
   console.log(`${ROUNDS} rounds × ${RUNS} runs per case; CPU in ms per run (median of rounds, range)\n`);
 
   console.log(
-    '| program | bare CPU | sandboxed CPU | extra CPU (children) | extra CPU (this process) | program alone in the box |',
+    '| program | bare CPU | sandboxed CPU | extra CPU (children) | extra CPU (this process) | program alone in the box | of which the cgroup (children + this process) |',
   );
-  console.log('|---|---:|---:|---:|---:|---:|');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
   const verdicts: string[] = [];
   for (const language of ['python', 'javascript', 'java'] as const) {
     const rounds = await overhead(language, language === 'java' ? Math.max(4, Math.round(RUNS / 4)) : RUNS);
     const extra = rounds.map((r) => r.sandbox - r.bare);
     const extraSelf = rounds.map((r) => r.sandboxSelf - r.bareSelf);
     const range = (xs: number[]) => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`;
+    const cgroupCost = rounds.map((r) => r.sandbox + r.sandboxSelf - r.noCgroup - r.noCgroupSelf);
     console.log(
-      `| ${language} trivial | ${fmt(median(rounds.map((r) => r.bare)))} | ${fmt(median(rounds.map((r) => r.sandbox)))} | ${fmt(median(extra))} (${range(extra)}) | ${fmt(median(extraSelf))} | ${fmt(median(rounds.map((r) => r.sandboxProgram)))} |`,
+      `| ${language} trivial | ${fmt(median(rounds.map((r) => r.bare)))} | ${fmt(median(rounds.map((r) => r.sandbox)))} | ${fmt(median(extra))} (${range(extra)}) | ${fmt(median(extraSelf))} | ${fmt(median(rounds.map((r) => r.sandboxProgram)))} | ${host.cgroups ? `${fmt(median(cgroupCost))} (${range(cgroupCost)})` : '– (no cgroups)'} |`,
     );
     const total = median(extra) + median(extraSelf);
     verdicts.push(

@@ -256,6 +256,10 @@ export const judgeHealthSchema = z.object({
         reason: z.string().optional(),
         fix: z.string().optional(),
         bwrapVersion: z.string().optional(),
+        /** What limits a box: its own cgroup (v2 or v1), or rlimits only — with the reason. */
+        limits: z
+          .object({ mechanism: z.enum(['cgroup-v2', 'cgroup-v1', 'rlimit']), cgroups: z.string() })
+          .optional(),
         languages: z.record(
           z.string(),
           z.object({

@@ -27,12 +27,16 @@ import {
  * A learner solves a code challenge: opens the code lesson in the player, goes to its challenge,
  * runs a wrong Python program on the samples, submits it (wrong answer, hidden test shown only as
  * failed), submits a right one (accepted), sees both in the history and the lesson completed. The
- * judge is the real sandboxed worker, fed through pg-boss.
+ * judge is the real sandboxed worker, fed through pg-boss. The verdict arrives live: the page asks for
+ * the submission again only after /realtime announced a change to it (no polling).
  */
 const SLUG = 'challenge-journey';
 const STUDENT = { email: 'cody@learners.example', password: 'cody-writes-python' };
 const HIDDEN_INPUT = '40 2 1000';
 const WRONG = 'print(0)';
+// Judged for a few seconds (it sleeps on each test): long enough that a polling page would ask for
+// the verdict several times before it exists.
+const WRONG_SLOW = 'import time; time.sleep(1.5); print(0)';
 const RIGHT = 'import sys; print(sum(int(x) for x in sys.stdin.read().split()))';
 
 async function seed(running: RunningApp, jobs: Jobs) {
@@ -162,6 +166,28 @@ describe('code challenge journey: run, submit wrong, submit right', () => {
   it('a learner opens the code lesson, runs, submits a wrong then a right Python solution and sees the verdicts', async () => {
     const page = await (await browser.newProfile(VIEWPORTS.desktop)).newPage();
     const problems = watchForProblems(page, () => false);
+    // What the page receives on /realtime, and when it asks the API for one submission.
+    const events: Array<{ kind: 'change'; id: string; status: unknown } | { kind: 'get'; id: string }> = [];
+    page.on('websocket', (ws) =>
+      ws.on('framereceived', (frame) => {
+        try {
+          const m = JSON.parse(String(frame.payload)) as {
+            type?: string;
+            table?: string;
+            id?: string;
+            row?: { status?: unknown };
+          };
+          if (m.type === 'change' && m.table === 'code_submissions' && m.id)
+            events.push({ kind: 'change', id: m.id, status: m.row?.status });
+        } catch {
+          // not JSON: not ours
+        }
+      }),
+    );
+    page.on('request', (request) => {
+      const id = /\/api\/submissions\/([0-9a-f-]{36})$/.exec(request.url())?.[1];
+      if (request.method() === 'GET' && id) events.push({ kind: 'get', id });
+    });
 
     await page.goto(`${running.baseUrl}/sign-in?next=${encodeURIComponent(`/courses/${SLUG}`)}`);
     await page.getByLabel('Email address').fill(STUDENT.email);
@@ -196,9 +222,34 @@ describe('code challenge journey: run, submit wrong, submit right', () => {
     await expect(page.getByText('No submissions yet.').isVisible()).resolves.toBe(true);
 
     // Submit it: wrong answer; the hidden test shows only that it failed, never its input.
+    await typeCode(page, WRONG_SLOW);
+    const submitted = page.waitForResponse(
+      (r) => r.request().method() === 'POST' && /\/api\/challenges\/[^/]+\/submissions$/.test(r.url()),
+    );
     await page.getByRole('button', { name: 'Submit' }).click();
+    const submissionId = ((await (await submitted).json()) as { id: string }).id;
     const verdict = page.getByRole('region', { name: 'Submission', exact: true });
     await verdict.locator('.ch-verdict', { hasText: 'Wrong answer' }).waitFor({ timeout: 30_000 });
+    // The verdict came live: /realtime announced it, and after its first load the page fetched the
+    // submission only in answer to announced changes — each later request has an announcement of
+    // its own before it (a polling page asks every 0.5–5 s while the judge works, here for seconds,
+    // with fewer announcements than requests).
+    const mine = events.filter((e) => e.id === submissionId);
+    expect(
+      mine.some((e) => e.kind === 'change' && e.status === 'wrong_answer'),
+      JSON.stringify(mine),
+    ).toBe(true);
+    let unanswered = 0;
+    let firstLoad = true;
+    for (const e of mine) {
+      if (e.kind === 'change') unanswered += 1;
+      else if (firstLoad) firstLoad = false;
+      else {
+        expect(unanswered, `a request without an announcement: ${JSON.stringify(mine)}`).toBeGreaterThan(0);
+        unanswered -= 1;
+      }
+    }
+    expect(firstLoad, JSON.stringify(mine)).toBe(false);
     await expect(verdict.textContent()).resolves.toContain('0 of 2 tests passed');
     await expect(verdict.getByText('Test 2 (hidden)').isVisible()).resolves.toBe(true);
     await expect(page.content()).resolves.not.toContain(HIDDEN_INPUT);
@@ -277,6 +328,11 @@ describe('code challenge journey: run, submit wrong, submit right', () => {
     await admin.getByRole('heading', { level: 1, name: 'Code judge' }).waitFor();
     await admin.getByText('Judging', { exact: true }).waitFor();
     await admin.getByText('All blocked.', { exact: true }).waitFor();
+    // which limits the boxes get on this host (their own cgroup, or rlimits only and why)
+    await admin
+      .getByText(/^Limits: /)
+      .first()
+      .waitFor();
     await screenshot(admin, 'admin-judge');
   });
 });

@@ -53,6 +53,24 @@ describe('quiz code question graded by the judge', () => {
     const lessonId = rows[0]!.lessonId;
     const page = await (await browser.newProfile(VIEWPORTS.desktop)).newPage();
     const problems = watchForProblems(page, () => false);
+    // What the page receives on /realtime about quiz attempts, and when it asks for its attempt.
+    const events: Array<{ kind: 'change' | 'subscribed' | 'get' }> = [];
+    page.on('websocket', (ws) =>
+      ws.on('framereceived', (frame) => {
+        try {
+          const m = JSON.parse(String(frame.payload)) as { type?: string; table?: string; topic?: string };
+          if (m.type === 'change' && m.table === 'quiz_attempts') events.push({ kind: 'change' });
+          if (m.type === 'subscribed' && m.topic?.startsWith('changes:quiz_attempts'))
+            events.push({ kind: 'subscribed' });
+        } catch {
+          // not JSON: not ours
+        }
+      }),
+    );
+    page.on('request', (request) => {
+      if (request.method() === 'GET' && /\/api\/quiz-attempts\/[0-9a-f-]{36}$/.test(request.url()))
+        events.push({ kind: 'get' });
+    });
     const apiBodies: string[] = [];
     page.on('response', (response) => {
       if (!response.url().includes('/api/')) return;
@@ -106,9 +124,26 @@ describe('quiz code question graded by the judge', () => {
     expect(await worker.ready).toEqual({ state: 'ready' });
     await jobs.relayOutbox();
 
-    // The page polls and shows the final grade by itself.
+    // The page shows the final grade by itself, live: while grading it asked for the attempt only
+    // when /realtime confirmed its subscription or announced a change (a polling page asks every
+    // 2.5 s, and starting the worker takes longer than that).
     const score = page.getByTestId('quiz-score');
     await score.getByText('5 of 5 points · 100 %').waitFor({ timeout: 60_000 });
+    const subscribedAt = events.findIndex((e) => e.kind === 'subscribed');
+    expect(subscribedAt, JSON.stringify(events)).toBeGreaterThanOrEqual(0);
+    const whileGrading = events.slice(subscribedAt);
+    expect(
+      whileGrading.some((e) => e.kind === 'change'),
+      JSON.stringify(events),
+    ).toBe(true);
+    let announced = false;
+    for (const e of whileGrading) {
+      if (e.kind !== 'get') announced = true;
+      else {
+        expect(announced, `a request without an announcement: ${JSON.stringify(events)}`).toBe(true);
+        announced = false;
+      }
+    }
     await score.getByText('Passed', { exact: true }).waitFor();
     await page.getByTestId('code-verdict').getByText('Accepted').waitFor();
     await page.getByText(/Hidden test 2: passed/).waitFor();

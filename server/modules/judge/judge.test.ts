@@ -70,7 +70,9 @@ describe('sandbox status', () => {
       available: true,
       languages: { python: { available: true }, javascript: { available: true }, java: { available: true } },
     });
-    expect(status.limits?.mechanism).toBe('rlimit');
+    // which one is the host's (sandbox/cgroups.test.ts checks it against the host); always a reason
+    expect(status.limits?.mechanism).toMatch(/^(cgroup-v1|cgroup-v2|rlimit)$/);
+    expect(status.limits?.cgroups).toBeTruthy();
   });
 });
 

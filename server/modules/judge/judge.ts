@@ -105,6 +105,9 @@ export function runLimits(runtime: Runtime, timeLimitMs: number, memoryLimitMb: 
     wallMs: timeLimitMs * 3 + 1000,
     dataBytes: runtime.dataLimitBytes(memoryLimitMb),
     processes: runtime.processes,
+    memoryBytes: (memoryLimitMb + runtime.cgroupHeadroomMb) * 1024 * 1024,
+    // bwrap (outside) and the launcher (PID 1) are in the box's cgroup too
+    pids: runtime.processes + 4,
   };
 }
 
@@ -115,6 +118,8 @@ const COMPILE_LIMITS: SandboxLimits = {
   processes: 64,
   stdoutBytes: 256 * 1024,
   stderrBytes: 256 * 1024,
+  memoryBytes: 768 * 1024 * 1024, // javac runs with -Xmx256m
+  pids: 68,
 };
 
 /** How one run ended, as a verdict (accepted / wrong_answer decided by the caller). */
@@ -127,10 +132,13 @@ export function classifyRun(
   if (r.outputLimitExceeded)
     return { verdict: 'runtime_error', message: `Output limit exceeded (${r.outputLimitExceeded}).` };
   // over the memory limit counts first: a runtime short of memory spends its time collecting garbage
+  // (the box's cgroup ran out: the kernel killed a process of it; else the runtime said so, or a
+  // process grew past the limit — the rlimit-only measure)
   if (
+    r.memoryLimitHit ||
     runtime.outOfMemory.test(r.stderr) ||
     runtime.outOfMemory.test(r.stdout.slice(-4096)) ||
-    r.peakMemoryMb > memoryLimitMb + RUNTIME_BASE_MB[runtime.language]
+    r.largestProcessMb > memoryLimitMb + RUNTIME_BASE_MB[runtime.language]
   ) {
     return { verdict: 'memory_limit', message: `Memory limit of ${memoryLimitMb} MB exceeded.` };
   }

@@ -11,11 +11,18 @@
  * usage: launcher STATUS_FD WALL_MS CPU_MS NPROC FSIZE_B NOFILE DATA_B STACK_B -- PROG ARGS...
  * A limit of 0 means "leave unchanged". Status line:
  *   exit=<code> signal=<sig> cpu_us=<user+sys of all reaped> maxrss_kb=<peak> wall_us=<wall> wall_timeout=<0|1> cpu_exceeded=<0|1>
+ *
+ * Second mode, on the host, started by the judge worker before the sandbox exists:
+ *   launcher --cgroup UID GID N PROCS_FILE_1 … PROCS_FILE_N -- PROG ARGS...
+ * writes its own pid into each cgroup.procs file (the run's cgroups), drops to UID/GID (-1: keep) with
+ * no supplementary groups, and execs PROG (bwrap): bwrap and everything in the box start inside the
+ * run's cgroups. Descriptors are left alone (bwrap needs the status pipe and the seccomp filter).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,7 +58,41 @@ static void close_from(int lowfd, int keep) {
   for (int fd = lowfd; fd < max; fd++) if (fd != keep) close(fd);
 }
 
+static int enter_cgroups(int argc, char **argv) {
+  if (argc < 6) { fprintf(stderr, "launcher --cgroup: bad usage\n"); return 124; }
+  long uid = strtol(argv[2], 0, 10), gid = strtol(argv[3], 0, 10);
+  int n = atoi(argv[4]);
+  if (n < 0 || 5 + n >= argc || strcmp(argv[5 + n], "--") != 0 || 6 + n >= argc) {
+    fprintf(stderr, "launcher --cgroup: bad usage\n");
+    return 124;
+  }
+  char pid[32];
+  int len = snprintf(pid, sizeof pid, "%d\n", (int)getpid());
+  for (int i = 0; i < n; i++) {
+    int fd = open(argv[5 + i], O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, pid, (size_t)len) != len) {
+      fprintf(stderr, "launcher --cgroup: cannot enter %s: %s\n", argv[5 + i], strerror(errno));
+      return 124;
+    }
+    close(fd);
+  }
+  if (gid >= 0 || uid >= 0) {
+    if (getuid() == 0 && setgroups(0, 0) != 0) { perror("launcher --cgroup: setgroups"); return 124; }
+    if (gid >= 0 && setgid((gid_t)gid) != 0) { perror("launcher --cgroup: setgid"); return 124; }
+    if (uid >= 0 && setuid((uid_t)uid) != 0) { perror("launcher --cgroup: setuid"); return 124; }
+    if (uid >= 0 && uid != 0 && (setuid(0) == 0 || geteuid() == 0)) {
+      fprintf(stderr, "launcher --cgroup: privileges not dropped\n");
+      return 124;
+    }
+  }
+  char **prog = argv + 6 + n;
+  execv(prog[0], prog);
+  fprintf(stderr, "launcher --cgroup: cannot run %s: %s\n", prog[0], strerror(errno));
+  return 124;
+}
+
 int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "--cgroup") == 0) return enter_cgroups(argc, argv);
   if (argc < 11 || strcmp(argv[9], "--") != 0) { fprintf(stderr, "launcher: bad usage\n"); return 121; }
   int status_fd = atoi(argv[1]);
   unsigned long long wall_ms = strtoull(argv[2], 0, 10), cpu_ms = strtoull(argv[3], 0, 10),

@@ -22,6 +22,12 @@ export interface Runtime {
   dataLimitBytes: (memoryLimitMb: number) => number;
   /** RLIMIT_NPROC: the runtime's own threads count too. */
   processes: number;
+  /**
+   * Memory the box's cgroup allows beyond the challenge's limit: the runtime itself, the 16 MiB /tmp,
+   * and room above the runtime's own caps so that its out-of-memory error (a readable verdict) comes
+   * first. The cgroup is what stops memory spread over processes or allocated outside the heap.
+   */
+  cgroupHeadroomMb: number;
   /** Process-wide wording the runtime prints when its heap is exhausted. */
   outOfMemory: RegExp;
 }
@@ -89,6 +95,7 @@ export function findPython(env: NodeJS.ProcessEnv = process.env): RuntimeLookup 
       runArgv: () => [binary, '-I', '-S', '-B', '/box/main.py'],
       dataLimitBytes: (mb) => (mb + 32) * MB,
       processes: 16,
+      cgroupHeadroomMb: 80,
       outOfMemory: /^MemoryError\b/m,
     },
   };
@@ -116,6 +123,7 @@ export function findNode(): RuntimeLookup {
       // the heap itself is capped by --max-old-space-size, buffers by this.
       dataLimitBytes: (mb) => (mb + 192) * MB,
       processes: 32,
+      cgroupHeadroomMb: 256,
       outOfMemory:
         /JavaScript heap out of memory|Array buffer allocation failed|RangeError: Invalid (typed )?array length/,
     },
@@ -210,6 +218,7 @@ export function findJava(env: NodeJS.ProcessEnv = process.env): RuntimeLookup {
       // limits break it (issue 7). -Xmx, the Metaspace/code-cache caps and peak RSS apply instead.
       dataLimitBytes: () => 0,
       processes: 64,
+      cgroupHeadroomMb: 192,
       outOfMemory: /java\.lang\.OutOfMemoryError/,
     },
   };

@@ -17,6 +17,15 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import {
+  createRunCgroup,
+  detectCgroups,
+  readRunCgroup,
+  removeRunCgroup,
+  removeWorkerCgroups,
+  type CgroupHost,
+  type RunCgroupUsage,
+} from './cgroups.ts';
 import { buildSeccompFilter } from './seccomp.ts';
 import { judgeEnv } from '../settings.ts';
 
@@ -30,6 +39,8 @@ import { judgeEnv } from '../settings.ts';
  * closes every inherited descriptor above stdio, runs the program, kills whatever it left
  * behind and reports CPU time and peak memory on a pipe the program never holds.
  * Run as root, bwrap itself runs under a per-slot uid (no capabilities, no-new-privs).
+ * Where cgroups can be driven (cgroups.ts), each run has its own cgroup — memory with swap off,
+ * processes, one core of CPU — entered before bwrap starts; the rlimits stay as a backstop.
  */
 
 const execFileAsync = promisify(execFile);
@@ -52,13 +63,15 @@ export interface SandboxHost {
   workDir: string;
   /** First uid of the per-slot uids, when this process is root (slot n runs as base + n). */
   slotUidBase: number | null;
+  /** The cgroups each run gets, or null: rlimits only (`limits.cgroups` says why). */
+  cgroups: CgroupHost | null;
   limits: LimitsMechanism;
 }
 
 export interface LimitsMechanism {
-  /** What enforces memory, process count and CPU time. */
-  mechanism: 'rlimit';
-  /** Why cgroups are not used on this host (cgroup v2 with delegated memory/pids/cpu is needed). */
+  /** What enforces the box's memory, process count and CPU (rlimits are a backstop under cgroups). */
+  mechanism: 'cgroup-v2' | 'cgroup-v1' | 'rlimit';
+  /** The cgroups in force, or why there are none on this host. */
   cgroups: string;
 }
 
@@ -81,6 +94,10 @@ export interface SandboxLimits {
   stderrBytes: number;
   /** Size of the writable /tmp. */
   tmpBytes: number;
+  /** cgroup: memory of the whole box, swap off (0: no cgroup limit). */
+  memoryBytes: number;
+  /** cgroup: processes and threads of the whole box, bwrap and the launcher included (0: none). */
+  pids: number;
 }
 
 export const DEFAULT_LIMITS: SandboxLimits = {
@@ -93,6 +110,8 @@ export const DEFAULT_LIMITS: SandboxLimits = {
   stdoutBytes: 8 * 1024 * 1024,
   stderrBytes: 1024 * 1024,
   tmpBytes: 16 * 1024 * 1024,
+  memoryBytes: 256 * 1024 * 1024,
+  pids: 40,
 };
 
 export interface SandboxResult {
@@ -100,8 +119,16 @@ export interface SandboxResult {
   signal: number | null;
   /** User + system CPU of every process of the run, exact (wait4 rusage). */
   cpuMs: number;
-  /** Peak resident memory of the largest process of the run. */
+  /** Peak memory of the run: the box's cgroup peak under cgroups, else the largest process's peak RSS. */
   peakMemoryMb: number;
+  /** Peak resident memory of the largest process of the run (wait4 rusage). */
+  largestProcessMb: number;
+  /** The box's cgroup hit its memory limit and the kernel killed a process of it. */
+  memoryLimitHit: boolean;
+  /** The box tried to have more processes or threads than its cgroup allows. */
+  pidsLimitHit: boolean;
+  /** Processes still in the run's cgroup after the box ended (killed then; should always be 0). */
+  leftoverProcesses: number;
   wallMs: number;
   wallTimedOut: boolean;
   /** Killed by the launcher for CPU time over the limit (all processes of the run together). */
@@ -114,6 +141,7 @@ export interface SandboxResult {
 /** A directory bound at /box: the submission's files (read-only) and, for compilers, /box/out. */
 export interface Box {
   dir: string;
+  slot: number;
   uid: number;
   gid: number;
   hasOut: boolean;
@@ -139,17 +167,11 @@ async function which(cmd: string): Promise<string | null> {
   }
 }
 
-function detectCgroups(): string {
-  try {
-    const mounts = readFileSync('/proc/self/mountinfo', 'utf8');
-    const v2AtRoot = mounts.split('\n').some((l) => / \/sys\/fs\/cgroup .* - cgroup2 /.test(l));
-    if (!v2AtRoot) {
-      return 'the host uses the cgroup v1 (hybrid) hierarchy; the judge only drives cgroup v2, so memory, processes and CPU are limited with rlimits';
-    }
-    return 'cgroup v2 enforcement is not implemented yet (issue 7); memory, processes and CPU are limited with rlimits';
-  } catch {
-    return 'cgroups not readable; memory, processes and CPU are limited with rlimits';
-  }
+const RLIMITS_ONLY = 'memory, processes and CPU are limited with rlimits only (per process, not per box)';
+
+function limitsOf(cgroups: CgroupHost | null, reason: string): LimitsMechanism {
+  if (!cgroups) return { mechanism: 'rlimit', cgroups: `${reason}; ${RLIMITS_ONLY}` };
+  return { mechanism: cgroups.version === 2 ? 'cgroup-v2' : 'cgroup-v1', cgroups: cgroups.summary };
 }
 
 async function prepareHost(): Promise<SandboxHost> {
@@ -228,6 +250,10 @@ async function prepareHost(): Promise<SandboxHost> {
   }
 
   cleanStaleBoxes(workDir);
+  // stale cgroups of dead workers are removed by detectCgroups
+  const detected = detectCgroups();
+  const cgroups = detected.ok ? detected.host : null;
+  if (cgroups) process.once('exit', () => removeWorkerCgroups(cgroups));
   const host: SandboxHost = {
     bwrap,
     bwrapVersion,
@@ -235,26 +261,42 @@ async function prepareHost(): Promise<SandboxHost> {
     seccompPath,
     workDir,
     slotUidBase: uid === 0 ? Number(judgeEnv().UW_JUDGE_UID_BASE ?? 60000) : null,
-    limits: { mechanism: 'rlimit', cgroups: detectCgroups() },
+    cgroups,
+    limits: limitsOf(cgroups, detected.ok ? '' : detected.reason),
   };
 
   // A box that cannot even start means user namespaces are off (or bwrap is broken): say so now.
-  const box = await createBox(host, 0, []);
+  const smoke = async (h: SandboxHost) => {
+    const box = await createBox(h, 0, []);
+    try {
+      const r = await runInSandbox(h, box, {
+        mountArgs: [],
+        argv: ['/.uw/launch'],
+        stdin: '',
+        limits: { ...DEFAULT_LIMITS, wallMs: 5000 },
+      });
+      if (r.exitCode !== 121) throw new Error(`unexpected smoke result ${JSON.stringify(r)}`);
+    } finally {
+      await destroyBox(box);
+    }
+  };
   try {
-    const r = await runInSandbox(host, box, {
-      mountArgs: [],
-      argv: ['/.uw/launch'],
-      stdin: '',
-      limits: { ...DEFAULT_LIMITS, wallMs: 5000 },
-    });
-    if (r.exitCode !== 121) throw new Error(`unexpected smoke result ${JSON.stringify(r)}`);
+    try {
+      await smoke(host);
+    } catch (e) {
+      if (!host.cgroups) throw e;
+      // cgroups were set up but a box cannot start inside them: rlimits only, and say why
+      const reason = `a box could not start in its cgroup (${(e as Error).message.slice(0, 200)})`;
+      removeWorkerCgroups(host.cgroups);
+      host.cgroups = null;
+      host.limits = limitsOf(null, reason);
+      await smoke(host);
+    }
   } catch (e) {
     throw new SandboxUnavailableError(
       `bubblewrap cannot create a sandbox here: ${(e as Error).message}`,
       'allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1 and user.max_user_namespaces>0; in Docker run with --security-opt seccomp=unconfined --security-opt apparmor=unconfined or give the worker its own VM)',
     );
-  } finally {
-    await destroyBox(box);
   }
   return host;
 }
@@ -301,7 +343,7 @@ export async function createBox(
     mkdirSync(join(dir, 'out'), { mode: 0o700 });
     if (host.slotUidBase !== null) chownSync(join(dir, 'out'), uid, gid);
   }
-  return { dir, uid, gid, hasOut: withOut };
+  return { dir, slot, uid, gid, hasOut: withOut };
 }
 
 /**
@@ -330,6 +372,7 @@ export interface SandboxRunRequest {
 }
 
 const LAUNCHER_IN_BOX = '/.uw/launch';
+const MB = 1024 * 1024;
 const SECCOMP_FD = 4;
 const STATUS_FD = 3;
 
@@ -400,16 +443,44 @@ export async function runInSandbox(
   req: SandboxRunRequest,
 ): Promise<SandboxResult> {
   const args = bwrapArgs(host, box, req);
+  // the run's cgroup exists, with its limits, before anything starts; if it cannot, nothing runs
+  const cgroup =
+    host.cgroups && req.limits.memoryBytes > 0
+      ? createRunCgroup(host.cgroups, box.slot, {
+          memoryBytes: req.limits.memoryBytes,
+          pids: req.limits.pids || DEFAULT_LIMITS.pids,
+        })
+      : null;
+  const dropTo = host.slotUidBase !== null ? { uid: box.uid, gid: box.gid } : null;
   const seccompFd = openSync(host.seccompPath, 'r');
   const started = process.hrtime.bigint();
   let child;
   try {
-    child = spawn(host.bwrap, args, {
-      stdio: ['pipe', 'pipe', 'pipe', 'pipe', seccompFd],
-      env: {},
-      cwd: '/',
-      ...(host.slotUidBase !== null ? { uid: box.uid, gid: box.gid } : {}),
-    });
+    child = cgroup
+      ? // the launcher enters the cgroups, drops to the slot's uid and execs bwrap
+        spawn(
+          host.launcherPath,
+          [
+            '--cgroup',
+            String(dropTo?.uid ?? -1),
+            String(dropTo?.gid ?? -1),
+            String(cgroup.procsFiles.length),
+            ...cgroup.procsFiles,
+            '--',
+            host.bwrap,
+            ...args,
+          ],
+          { stdio: ['pipe', 'pipe', 'pipe', 'pipe', seccompFd], env: {}, cwd: '/' },
+        )
+      : spawn(host.bwrap, args, {
+          stdio: ['pipe', 'pipe', 'pipe', 'pipe', seccompFd],
+          env: {},
+          cwd: '/',
+          ...(dropTo ?? {}),
+        });
+  } catch (e) {
+    if (cgroup) await removeRunCgroup(cgroup);
+    throw e;
   } finally {
     closeSync(seccompFd);
   }
@@ -444,25 +515,44 @@ export async function runInSandbox(
 
   // backstop: the launcher enforces wallMs itself; this catches a launcher that never started
   const backstop = setTimeout(kill, req.limits.wallMs + 3000);
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (c, s) => resolve([c, s]));
-  }).finally(() => clearTimeout(backstop));
+  let code: number | null;
+  let signal: NodeJS.Signals | null;
+  let usage: RunCgroupUsage | null = null;
+  let leftoverProcesses = 0;
+  try {
+    [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (c, s) => resolve([c, s]));
+    }).finally(() => clearTimeout(backstop));
+  } finally {
+    if (cgroup) {
+      usage = readRunCgroup(cgroup);
+      leftoverProcesses = await removeRunCgroup(cgroup);
+    }
+  }
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const cgroupFields = {
+    memoryLimitHit: usage?.oomKilled ?? false,
+    pidsLimitHit: usage?.pidsLimitHit ?? false,
+    leftoverProcesses,
+  };
 
   const line = Buffer.concat(status).toString('utf8');
   const fields = Object.fromEntries([...line.matchAll(/(\w+)=(-?\d+)/g)].map((m) => [m[1], Number(m[2])]));
   const errText = Buffer.concat(stderr).toString('utf8');
   if (fields.exit === undefined) {
-    if (outputLimitExceeded || signal === 'SIGKILL') {
-      // killed by us (output cap or backstop) before the launcher could report
+    if (outputLimitExceeded || signal === 'SIGKILL' || cgroupFields.memoryLimitHit) {
+      // killed by us (output cap or backstop), or by the kernel for the box's memory, before the
+      // launcher could report
       return {
         exitCode: null,
         signal: 9,
         cpuMs: 0,
-        peakMemoryMb: 0,
+        peakMemoryMb: usage ? usage.peakMemoryBytes / MB : 0,
+        largestProcessMb: 0,
+        ...cgroupFields,
         wallMs,
-        wallTimedOut: !outputLimitExceeded,
+        wallTimedOut: !outputLimitExceeded && !cgroupFields.memoryLimitHit,
         cpuLimitExceeded: false,
         outputLimitExceeded,
         stdout: Buffer.concat(stdout).toString('utf8'),
@@ -475,7 +565,9 @@ export async function runInSandbox(
     exitCode: fields.exit! >= 0 ? fields.exit! : null,
     signal: fields.signal ? fields.signal : null,
     cpuMs: (fields.cpu_us ?? 0) / 1000,
-    peakMemoryMb: (fields.maxrss_kb ?? 0) / 1024,
+    peakMemoryMb: usage ? usage.peakMemoryBytes / MB : (fields.maxrss_kb ?? 0) / 1024,
+    largestProcessMb: (fields.maxrss_kb ?? 0) / 1024,
+    ...cgroupFields,
     wallMs,
     wallTimedOut: fields.wall_timeout === 1,
     cpuLimitExceeded: fields.cpu_exceeded === 1,

@@ -63,7 +63,10 @@ function JudgeHealthView({ health }: { health: JudgeHealth }) {
               {w.slots} slot{w.slots === 1 ? '' : 's'} · reported {new Date(w.updatedAt).toLocaleString()}
             </p>
             {w.sandbox.available ? (
-              <p>Sandbox: bubblewrap {w.sandbox.bwrapVersion ?? ''}</p>
+              <>
+                <p>Sandbox: bubblewrap {w.sandbox.bwrapVersion ?? ''}</p>
+                {w.sandbox.limits && <LimitsView limits={w.sandbox.limits} />}
+              </>
             ) : (
               <Alert tone="error" title="The sandbox cannot run on this host">
                 <p>{w.sandbox.reason}</p>
@@ -109,5 +112,27 @@ function JudgeHealthView({ health }: { health: JudgeHealth }) {
         ))
       )}
     </>
+  );
+}
+
+type Limits = NonNullable<JudgeHealth['workers'][number]['sandbox']['limits']>;
+
+/** Whether each box has its own cgroup, or only rlimits (and why). */
+function LimitsView({ limits }: { limits: Limits }) {
+  if (limits.mechanism === 'rlimit')
+    return (
+      <Alert tone="warning" title="Limits: rlimits only (no cgroups)">
+        <p>
+          Memory, processes and CPU are limited per process, not per box: memory spread over several
+          processes, or allocated outside a runtime's heap, is only caught after the fact.
+        </p>
+        <p>Why: {limits.cgroups}</p>
+      </Alert>
+    );
+  return (
+    <p>
+      Limits: each run in its own cgroup ({limits.mechanism === 'cgroup-v2' ? 'v2' : 'v1'}) — memory with swap
+      off, processes, one core of CPU; rlimits as a backstop. <span className="muted">{limits.cgroups}</span>
+    </p>
   );
 }

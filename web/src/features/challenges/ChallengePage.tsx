@@ -12,7 +12,9 @@ import { Button } from '../../components/Button.tsx';
 import { Alert, EmptyState, ErrorAlert, ErrorState, LoadingState } from '../../components/Feedback.tsx';
 import { SelectField } from '../../components/Field.tsx';
 import { useDocumentTitle } from '../../components/Page.tsx';
+import { changesTopic } from '../../../../contracts/realtime.ts';
 import { isApiError } from '../../lib/api.ts';
+import { useSession } from '../auth/session.ts';
 import {
   challengeKeys,
   useLessonChallenge,
@@ -23,6 +25,7 @@ import {
   useSubmit,
 } from './challenges.api.ts';
 import { LazyCodeEditor } from './LazyCodeEditor.tsx';
+import { useLiveRefetch } from './useLiveRefetch.ts';
 import './challenges.css';
 
 const LANGUAGE_NAMES: Record<Language, string> = { python: 'Python', javascript: 'JavaScript', java: 'Java' };
@@ -95,7 +98,14 @@ function Workspace({ challenge }: { challenge: LearnerChallenge }) {
   const startRun = useStartRun(challenge.id);
   const submit = useSubmit(challenge.id);
   const run = useRun(runId);
-  const submission = useSubmission(submissionId);
+  // Verdicts arrive live: the learner's submissions are announced on /realtime (polling only while
+  // the socket is down).
+  const me = useSession().data?.id;
+  const { live } = useLiveRefetch(me && changesTopic('code_submissions', { user_id: me }), [
+    challengeKeys.submission(submissionId ?? ''),
+    challengeKeys.submissions(challenge.id),
+  ]);
+  const submission = useSubmission(submissionId, live);
   const editorId = useId();
   const running = run.data?.state === 'queued' || run.data?.state === 'running';
   const judging = submission.data?.status === 'pending' || submission.data?.status === 'running';

@@ -28,7 +28,9 @@ const WAITING = new Set(['pending', 'running']);
 
 /**
  * Poll interval with back-off while the judge works: 0.5 s, then ×1.5 per answer up to 5 s; stops
- * once the result is final. (Live updates over /realtime are another issue; polling is the fallback.)
+ * once the result is final. Submissions' verdicts arrive over /realtime (useLiveRefetch); this is
+ * their fallback while the socket is down, and how runs (not stored rows, so never announced) and
+ * publish checks are followed.
  */
 export function backoff(updates: number): number {
   return Math.min(500 * 1.5 ** updates, 5000);
@@ -63,13 +65,17 @@ export function useSubmissions(challengeId: string | undefined) {
   });
 }
 
-/** One submission, polled until the judge has answered. */
-export function useSubmission(id: string | null) {
+/**
+ * One submission. Its verdict arrives live: with `live` (the page's realtime subscription to the
+ * learner's code_submissions is confirmed) it is refetched on each announced change and not polled;
+ * without, it is polled with back-off until the judge has answered.
+ */
+export function useSubmission(id: string | null, live = false) {
   return useQuery({
     queryKey: challengeKeys.submission(id ?? ''),
     enabled: id !== null,
     queryFn: ({ signal }) => api.get(`/api/submissions/${id}`, submissionSchema, undefined, signal),
-    refetchInterval: pollWhile<Submission>((s) => WAITING.has(s.status)),
+    refetchInterval: live ? false : pollWhile<Submission>((s) => WAITING.has(s.status)),
   });
 }
 

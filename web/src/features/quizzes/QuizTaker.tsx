@@ -14,6 +14,7 @@ import { AttemptResults } from './AttemptResults.tsx';
 import { AttemptRunner } from './AttemptRunner.tsx';
 import { fetchAttempt, quizKeys, startAttempt } from './quizzes.api.ts';
 import { QUIZ_TYPE_LABELS } from './quiz-form.ts';
+import { useLiveGrading } from './useLiveGrading.ts';
 import './quizzes.css';
 
 /**
@@ -224,14 +225,19 @@ function AttemptScreen({
   onClosed: () => void;
 }) {
   const queryClient = useQueryClient();
+  const gradingLive = useLiveGrading(
+    attemptId,
+    isGrading(queryClient.getQueryData<AttemptView>(quizKeys.attempt(attemptId))),
+  );
   const query = useQuery({
     queryKey: quizKeys.attempt(attemptId),
     queryFn: ({ signal }) => fetchAttempt(attemptId, signal),
     // The attempt changes only by what this page does (saves, submit) or at its deadline — and,
-    // while code answers are being judged ("grading"), by the judge: poll until it is graded.
+    // while code answers are being judged ("grading"), by the judge: live over /realtime, polled
+    // only while the socket is down.
     staleTime: Infinity,
     refetchOnWindowFocus: false,
-    refetchInterval: (q) => (isGrading(q.state.data) ? GRADING_POLL_MS : false),
+    refetchInterval: (q) => (isGrading(q.state.data) && !gradingLive ? GRADING_POLL_MS : false),
   });
   // Live: extra minutes granted by the instructor move this attempt's deadline (quiz_attempts is
   // announced, re-read as the learner): read the attempt again, and the timer follows. Only the
