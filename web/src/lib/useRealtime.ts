@@ -14,6 +14,10 @@ export type ChangeMessage = Extract<ServerMessage, { type: 'change' }>;
  * instead of polling. Topics come from `changesTopic()` in contracts/realtime.ts. Pass `undefined`
  * topics (or an empty list) while ids are unknown; nothing is subscribed then. `filter` narrows which
  * changes invalidate (a topic filters on one key column only); re-syncs always do.
+ * `refetchOnSubscribe` also refetches once each subscription is confirmed, for views where the
+ * awaited change may land between the first load and the subscription (a judge's verdict).
+ * Returns `live`: every topic subscribed on an open socket (callers that must not miss a change
+ * poll, slowly, only while it is false).
  */
 export function useLiveInvalidation(
   topics: ReadonlyArray<string | undefined>,
@@ -21,19 +25,23 @@ export function useLiveInvalidation(
   options: {
     onChange?: (message: ChangeMessage) => void;
     filter?: (message: ChangeMessage) => boolean;
+    refetchOnSubscribe?: boolean;
   } = {},
-): void {
+): { live: boolean } {
   const queryClient = useQueryClient();
+  const [live, setLive] = useState(false);
   const latest = useRef({ queryKeys, onChange: options.onChange, filter: options.filter });
   useEffect(() => {
     latest.current = { queryKeys, onChange: options.onChange, filter: options.filter };
   });
   const topicList = topics.filter((topic): topic is string => Boolean(topic));
   const topicsKey = topicList.join('\n');
+  const refetchOnSubscribe = options.refetchOnSubscribe ?? false;
 
   useEffect(() => {
     if (!topicsKey) return;
     const client = realtimeClient();
+    const topicNames = topicsKey.split('\n');
     // A burst of changes (a class making progress, a bulk edit) refetches once, not once per change.
     let pending: ReturnType<typeof setTimeout> | undefined;
     const invalidate = () => {
@@ -42,21 +50,40 @@ export function useLiveInvalidation(
         for (const queryKey of latest.current.queryKeys) void queryClient.invalidateQueries({ queryKey });
       }, COALESCE_MS);
     };
-    const stops = topicsKey.split('\n').map((topic) =>
+    const confirmed = new Set<string>();
+    const updateLive = () => setLive(confirmed.size === topicNames.length);
+    const stops = topicNames.map((topic) =>
       client.subscribe(topic, (message) => {
-        if (message.type !== 'change') return;
-        if (latest.current.filter && !latest.current.filter(message)) return;
-        latest.current.onChange?.(message);
-        invalidate();
+        if (message.type === 'subscribed') {
+          confirmed.add(topic);
+          updateLive();
+          if (refetchOnSubscribe) invalidate();
+        } else if (message.type === 'error') {
+          confirmed.delete(topic);
+          updateLive();
+        } else if (message.type === 'change') {
+          if (latest.current.filter && !latest.current.filter(message)) return;
+          latest.current.onChange?.(message);
+          invalidate();
+        }
       }),
     );
     const stopResync = client.onResync(invalidate);
+    const stopStatus = client.onStatus((status) => {
+      if (status === 'open') return;
+      confirmed.clear();
+      updateLive();
+    });
     return () => {
       if (pending) clearTimeout(pending);
       stopResync();
+      stopStatus();
       for (const stop of stops) stop();
+      setLive(false);
     };
-  }, [topicsKey, queryClient]);
+  }, [topicsKey, queryClient, refetchOnSubscribe]);
+
+  return { live };
 }
 
 /**

@@ -14,6 +14,7 @@ import { SelectField } from '../../components/Field.tsx';
 import { useDocumentTitle } from '../../components/Page.tsx';
 import { changesTopic } from '../../../../contracts/realtime.ts';
 import { isApiError } from '../../lib/api.ts';
+import { useLiveInvalidation } from '../../lib/useRealtime.ts';
 import { useSession } from '../auth/session.ts';
 import {
   challengeKeys,
@@ -25,7 +26,6 @@ import {
   useSubmit,
 } from './challenges.api.ts';
 import { LazyCodeEditor } from './LazyCodeEditor.tsx';
-import { useLiveRefetch } from './useLiveRefetch.ts';
 import './challenges.css';
 
 const LANGUAGE_NAMES: Record<Language, string> = { python: 'Python', javascript: 'JavaScript', java: 'Java' };
@@ -101,10 +101,11 @@ function Workspace({ challenge }: { challenge: LearnerChallenge }) {
   // Verdicts arrive live: the learner's submissions are announced on /realtime (polling only while
   // the socket is down).
   const me = useSession().data?.id;
-  const { live } = useLiveRefetch(me && changesTopic('code_submissions', { user_id: me }), [
-    challengeKeys.submission(submissionId ?? ''),
-    challengeKeys.submissions(challenge.id),
-  ]);
+  const { live } = useLiveInvalidation(
+    [me && changesTopic('code_submissions', { user_id: me })],
+    [challengeKeys.submission(submissionId ?? ''), challengeKeys.submissions(challenge.id)],
+    { refetchOnSubscribe: true },
+  );
   const submission = useSubmission(submissionId, live);
   const editorId = useId();
   const running = run.data?.state === 'queued' || run.data?.state === 'running';

@@ -28,7 +28,7 @@ const WAITING = new Set(['pending', 'running']);
 
 /**
  * Poll interval with back-off while the judge works: 0.5 s, then ×1.5 per answer up to 5 s; stops
- * once the result is final. Submissions' verdicts arrive over /realtime (useLiveRefetch); this is
+ * once the result is final. Submissions' verdicts arrive over /realtime (useLiveInvalidation); this is
  * their fallback while the socket is down, and how runs (not stored rows, so never announced) and
  * publish checks are followed.
  */

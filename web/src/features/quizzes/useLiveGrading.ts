@@ -1,6 +1,6 @@
 import { changesTopic } from '../../../../contracts/realtime.ts';
 import { useSession } from '../auth/session.ts';
-import { useLiveRefetch } from '../challenges/useLiveRefetch.ts';
+import { useLiveInvalidation } from '../../lib/useRealtime.ts';
 import { quizKeys } from './quizzes.api.ts';
 
 /**
@@ -11,5 +11,5 @@ import { quizKeys } from './quizzes.api.ts';
 export function useLiveGrading(attemptId: string, grading: boolean): boolean {
   const me = useSession().data?.id;
   const topic = grading && me ? changesTopic('quiz_attempts', { user_id: me }) : undefined;
-  return useLiveRefetch(topic, [quizKeys.attempt(attemptId)]).live;
+  return useLiveInvalidation([topic], [quizKeys.attempt(attemptId)], { refetchOnSubscribe: true }).live;
 }
