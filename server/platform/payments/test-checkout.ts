@@ -123,7 +123,9 @@ export function createTestCheckoutProvider(db: Db): PaymentProvider & {
         subscriptionId: paid && subscription ? `${SUBSCRIPTION_PREFIX}${row.id}` : null,
         periodEnd: first?.periodEnd ?? null,
         refunds:
-          row.testRefundedAt && !subscription ? [{ id: `tcref_${row.id}`, amountCents: row.amountCents }] : [],
+          row.testRefundedAt && !subscription
+            ? [{ id: `tcref_${row.id}`, amountCents: row.amountCents }]
+            : [],
         disputeLost: false,
       };
     },
@@ -138,12 +140,18 @@ export function createTestCheckoutProvider(db: Db): PaymentProvider & {
 
     async pay(checkoutId, userId) {
       return db.asSystem(async (tx) => {
-        const { rows } = await sql<{ productType: string; amountCents: number; billingInterval: string | null }>`
+        const { rows } = await sql<{
+          productType: string;
+          amountCents: number;
+          billingInterval: string | null;
+        }>`
           update private.checkout_sessions cs set test_paid_at = now()
            where cs.id = ${checkoutId} and cs.provider = 'test_checkout' and cs.user_id = ${userId}
              and cs.status = 'open' and cs.test_paid_at is null and cs.expires_at > now()
           returning cs.product_type, cs.amount_cents,
-                    (select sp.billing_interval from private.subscription_plans sp where sp.id = cs.plan_id)`.execute(tx);
+                    (select sp.billing_interval from private.subscription_plans sp where sp.id = cs.plan_id)`.execute(
+          tx,
+        );
         const paid = rows[0];
         if (!paid) return false;
         if (paid.productType === 'subscription')
@@ -157,12 +165,15 @@ export function createTestCheckoutProvider(db: Db): PaymentProvider & {
 
     async simulateRenewal(checkoutId, outcome) {
       const row = await load(checkoutId);
-      if (!row || row.productType !== 'subscription' || !row.testPaidAt || row.testCancelledAt) return undefined;
+      if (!row || row.productType !== 'subscription' || !row.testPaidAt || row.testCancelledAt)
+        return undefined;
       return db.asSystem(async (tx) => {
         // The checkout's row lock orders concurrent simulations of one subscription.
         await sql`select 1 from private.checkout_sessions where id = ${checkoutId} for update`.execute(tx);
         if (outcome === 'cancelled') {
-          await sql`update private.checkout_sessions set test_cancelled_at = now() where id = ${checkoutId}`.execute(tx);
+          await sql`update private.checkout_sessions set test_cancelled_at = now() where id = ${checkoutId}`.execute(
+            tx,
+          );
           return null;
         }
         const { rows } = await sql<{ seq: number; paidUntil: Date }>`
@@ -208,7 +219,10 @@ export function createTestCheckoutProvider(db: Db): PaymentProvider & {
       if (!row?.testPaidAt) throw new Error(`test subscription ${subscriptionId} does not exist`);
       const all = await invoices(checkoutId);
       const last = all[all.length - 1];
-      const paidUntil = Math.max(0, ...all.filter((i) => i.status === 'paid').map((i) => i.periodEnd.getTime()));
+      const paidUntil = Math.max(
+        0,
+        ...all.filter((i) => i.status === 'paid').map((i) => i.periodEnd.getTime()),
+      );
       return {
         id: subscriptionId,
         status: row.testCancelledAt ? 'cancelled' : last?.status === 'failed' ? 'past_due' : 'active',
