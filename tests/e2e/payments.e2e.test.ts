@@ -192,7 +192,7 @@ describe('payments journey (test checkout)', () => {
     await adminPage
       .getByRole('row')
       .filter({ hasText: SUBSCRIBER.email })
-      .filter({ hasText: 'failed' })
+      .filter({ has: adminPage.getByText('failed', { exact: true }) })
       .waitFor();
     await screenshot(adminPage, 'payments-admin-simulated-renewals');
     expect(adminProblems).toEqual([]);

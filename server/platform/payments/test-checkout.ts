@@ -179,8 +179,10 @@ export function createTestCheckoutProvider(db: Db): PaymentProvider & {
         const { rows } = await sql<{ seq: number; paidUntil: Date }>`
           select max(seq) as seq, max(period_end) filter (where status = 'paid') as paid_until
             from private.test_checkout_invoices where checkout_id = ${checkoutId}`.execute(tx);
-        const seq = Number(rows[0]!.seq) + 1;
-        const start = new Date(rows[0]!.paidUntil);
+        // A subscription paid before the test checkout kept invoices has none to renew from.
+        if (rows[0]?.paidUntil == null) return undefined;
+        const seq = Number(rows[0].seq) + 1;
+        const start = new Date(rows[0].paidUntil);
         const id = invoiceIdOf(checkoutId, seq);
         // Renewals charge the plan's price: a code's discount was for the first period only.
         await sql`
