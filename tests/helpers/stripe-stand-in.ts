@@ -243,6 +243,12 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
       if (!state.paymentIntents.has(pi)) return undefined;
       return state.refunds.get(api.refundPayment(pi));
     }
+    if (method === 'DELETE' && (m = path.match(/^\/v1\/subscriptions\/([^/]+)$/))) {
+      const sub = state.subscriptions.get(m[1]!);
+      if (!sub) return undefined;
+      sub.status = 'canceled';
+      return sub;
+    }
     if (method === 'POST' && path === '/v1/coupons') {
       const coupon: Obj = {
         id: id('coupon'),

@@ -273,7 +273,7 @@ describe('refunds and disputes of subscription payments', () => {
 
   it('refunding the current period ends access now, and the subscription course with it', async () => {
     const learner = await makeUser(testDb.db, 'student', 'firstrefund');
-    const { checkoutId, firstInvoice } = await subscribe(learner);
+    const { checkoutId, firstInvoice, subscriptionId } = await subscribe(learner);
     expect(
       (await call(app, 'POST', `/api/payments/subscription-enrollment/${clubCourse.id}`, learner)).statusCode,
     ).toBe(200);
@@ -290,6 +290,12 @@ describe('refunds and disputes of subscription payments', () => {
       Date.now(),
     );
     expect(await isEnrolled(learner, clubCourse.id)).toBe(false);
+    // The period still running was refunded: the subscription is cancelled too (no charge next month).
+    const cancel = stripe.requests.find(
+      (r) => r.method === 'DELETE' && r.path === `/v1/subscriptions/${subscriptionId}`,
+    )!;
+    expect(cancel.idempotencyKey).toBe(`cancel:${subscriptionId}`);
+    expect((await profileOf(learner.id)).subscriptionStatus).toBe('cancelled');
     // Stripe's own webhooks for the refund change nothing more.
     const pi = stripe.invoicePaymentIntent(firstInvoice);
     await deliverAll(refundEvents(pi, [...stripe.refunds.values()].find((r) => r.payment_intent === pi)!.id));
@@ -338,6 +344,7 @@ describe('refunds and disputes of subscription payments', () => {
     expect(res.json()).toEqual({ transactionId: id, status: 'refunded' });
     const refundCall = stripe.requests.filter((r) => r.method === 'POST' && r.path === '/v1/refunds').at(-1)!;
     expect(refundCall.idempotencyKey).toBe(`refund:${renewal}`);
+    expect(stripe.subscriptions.get(subscriptionId)!.status).toBe('canceled');
     expect((await call(app, 'POST', url, admin)).json().error.code).toBe('not_refundable');
   });
 });

@@ -159,6 +159,9 @@ describe('test-checkout subscriptions renew', () => {
     const res = await call(app, 'POST', `/api/admin/payments/transactions/${renewalId}/refund`, admin);
     expect(res.json()).toEqual({ transactionId: renewalId, status: 'refunded' });
     expect(await expiryOf(learner.id)).toBe(firstEnd);
+    // A refunded period that had not ended cancels the subscription: nothing renews any more.
+    expect((await profileOf(learner.id)).subscriptionStatus).toBe('cancelled');
+    expect((await simulate(checkoutId, 'paid')).statusCode).toBe(409);
     // Refunding the first payment too ends the access now.
     const first = await call(app, 'POST', `/api/admin/payments/checkouts/${checkoutId}/refund`, admin);
     expect(first.json()).toEqual({ checkoutId, status: 'refunded' });

@@ -394,16 +394,20 @@ export async function refundCheckout(ctx: PaymentsContext, admin: SessionUser, c
   return { checkoutId, status: after?.revokedAt ? ('refunded' as const) : ('paid' as const) };
 }
 
-/** Refunds a subscription invoice at the provider and applies the provider's answer. True once revoked. */
+/**
+ * Refunds a subscription invoice at the provider and applies the provider's answer. True once revoked.
+ * Refunding the period still running also cancels the subscription at the provider: the learner
+ * asked for their money back, so the next renewal must not charge them again.
+ */
 async function refundInvoice(ctx: PaymentsContext, provider: PaymentProvider, invoiceId: string) {
-  const revoked = () =>
+  const invoice = () =>
     ctx.db.asSystem(async (tx) => {
-      const { rows } = await sql<{ revoked: boolean }>`
-        select revoked_at is not null as revoked from private.subscription_invoices where id = ${invoiceId}`.execute(
-        tx,
-      );
-      return rows[0]?.revoked ?? false;
+      const { rows } = await sql<{ revoked: boolean; running: boolean; subscriptionId: string }>`
+        select revoked_at is not null as revoked, period_end > now() as running, subscription_id
+          from private.subscription_invoices where id = ${invoiceId}`.execute(tx);
+      return rows[0];
     });
+  const revoked = async () => (await invoice())?.revoked ?? false;
   if (await revoked()) throw new AppError('not_refundable');
   await provider.refundInvoice(invoiceId);
   // The provider's webhooks will say the same; applying it now lets the admin see the result at once.
@@ -414,7 +418,18 @@ async function refundInvoice(ctx: PaymentsContext, provider: PaymentProvider, in
     objectType: 'invoice',
     refs: { invoice: invoiceId },
   });
-  return revoked();
+  const after = await invoice();
+  if (after?.revoked && after.running) {
+    await provider.cancelSubscription(after.subscriptionId);
+    await handleProviderEvent(ctx, provider, {
+      id: `cancel_applied:${after.subscriptionId}`,
+      type: 'customer.subscription.deleted',
+      objectId: after.subscriptionId,
+      objectType: 'subscription',
+      refs: { subscription: after.subscriptionId },
+    });
+  }
+  return after?.revoked ?? false;
 }
 
 /**

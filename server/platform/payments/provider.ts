@@ -117,6 +117,8 @@ export interface PaymentProvider {
   /** The subscription invoice a provider payment paid, or null (a one-off payment). */
   invoiceForPayment(paymentId: string): Promise<string | null>;
   retrieveSubscription(subscriptionId: string): Promise<SubscriptionState>;
+  /** Cancels a subscription now (no further renewals); the idempotency key is the subscription id. */
+  cancelSubscription(subscriptionId: string): Promise<void>;
   retrieveInvoice(invoiceId: string): Promise<InvoiceState>;
   /** A billing portal URL for a customer (Stripe only; null for the test checkout). */
   portalUrl(customerId: string, returnUrl: string): Promise<string | null>;

@@ -236,6 +236,10 @@ export function createStripeProvider(options: StripeOptions): PaymentProvider & 
       };
     },
 
+    async cancelSubscription(subscriptionId: string): Promise<void> {
+      await stripe.subscriptions.cancel(subscriptionId, {}, { idempotencyKey: `cancel:${subscriptionId}` });
+    },
+
     async retrieveInvoice(invoiceId: string): Promise<InvoiceState> {
       const { invoice, paymentIntentId } = await invoiceWithPayment(invoiceId);
       const loose = invoice as unknown as {

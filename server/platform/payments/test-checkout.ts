@@ -235,6 +235,14 @@ export function createTestCheckoutProvider(db: Db): PaymentProvider & {
       };
     },
 
+    async cancelSubscription(subscriptionId) {
+      const checkoutId = subscriptionId.slice(SUBSCRIPTION_PREFIX.length);
+      await db.asSystem((tx) =>
+        sql`update private.checkout_sessions set test_cancelled_at = coalesce(test_cancelled_at, now())
+             where id = ${checkoutId} and provider = 'test_checkout'`.execute(tx),
+      );
+    },
+
     async retrieveInvoice(invoiceId): Promise<InvoiceState> {
       const all = await invoices(checkoutOfInvoice(invoiceId));
       const invoice = all.find((i) => i.id === invoiceId);
