@@ -205,3 +205,19 @@ export const planUpdateSchema = z
   })
   .strict();
 export type PlanUpdate = z.infer<typeof planUpdateSchema>;
+
+export const transactionIdParamsSchema = z.object({ transactionId: z.uuid() }).strict();
+/** Admin refund of one payment row (a purchase, a subscription's first payment or a renewal). */
+export const transactionRefundedSchema = z.object({
+  transactionId: z.uuid(),
+  /** refunded: the provider confirmed and the access it paid for ended; completed: not yet confirmed. */
+  status: transactionSchema.shape.status,
+});
+
+/** Test checkout only: what the simulated provider does at a subscription's next billing date. */
+export const testRenewalInputSchema = z.object({ outcome: z.enum(['paid', 'failed', 'cancelled']) }).strict();
+export const testRenewalSchema = z.object({
+  outcome: testRenewalInputSchema.shape.outcome,
+  /** The renewal invoice the simulation issued (null for a cancellation). */
+  invoiceId: z.string().nullable(),
+});

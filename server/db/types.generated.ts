@@ -70,6 +70,7 @@ export interface PrivateCheckoutSessions {
   updatedAt: Generated<Timestamp>;
   createdBy: string | null;
   updatedBy: string | null;
+  testCancelledAt: Timestamp | null;
 }
 
 export interface PrivateCourseAccessGrants {
@@ -188,6 +189,24 @@ export interface PrivateSchemaMigrations {
   appliedAt: Generated<Timestamp>;
 }
 
+export interface PrivateSubscriptionInvoices {
+  id: string;
+  provider: 'stripe' | 'test_checkout';
+  subscriptionId: string;
+  userId: string | null;
+  planId: string | null;
+  amountCents: number;
+  currency: string;
+  periodStart: Timestamp;
+  periodEnd: Timestamp;
+  revokedAt: Timestamp | null;
+  revokeReason: ('refunded' | 'dispute_lost') | null;
+  createdAt: Generated<Timestamp>;
+  updatedAt: Generated<Timestamp>;
+  createdBy: string | null;
+  updatedBy: string | null;
+}
+
 export interface PrivateSubscriptionPlans {
   id: Generated<string>;
   tier: 'basic' | 'premium' | 'lifetime';
@@ -206,6 +225,21 @@ export interface PrivateSubscriptionSyncs {
   subscriptionId: string;
   userId: string | null;
   fetchedAt: Timestamp;
+  createdAt: Generated<Timestamp>;
+  updatedAt: Generated<Timestamp>;
+  createdBy: string | null;
+  updatedBy: string | null;
+}
+
+export interface PrivateTestCheckoutInvoices {
+  id: string;
+  checkoutId: string;
+  seq: number;
+  status: 'paid' | 'failed';
+  amountCents: number;
+  periodStart: Timestamp;
+  periodEnd: Timestamp;
+  refundedAt: Timestamp | null;
   createdAt: Generated<Timestamp>;
   updatedAt: Generated<Timestamp>;
   createdBy: string | null;
@@ -752,8 +786,10 @@ export interface DB {
   'private.rate_limit_events': PrivateRateLimitEvents;
   'private.refresh_tokens': PrivateRefreshTokens;
   'private.schema_migrations': PrivateSchemaMigrations;
+  'private.subscription_invoices': PrivateSubscriptionInvoices;
   'private.subscription_plans': PrivateSubscriptionPlans;
   'private.subscription_syncs': PrivateSubscriptionSyncs;
+  'private.test_checkout_invoices': PrivateTestCheckoutInvoices;
   'private.timezone_names': PrivateTimezoneNames;
   activityLogs: ActivityLogs;
   aiConversations: AiConversations;

@@ -161,4 +161,63 @@ describe('payments journey (test checkout)', () => {
     await page.getByRole('row').filter({ hasText: 'Paid Journey' }).waitFor();
     expect(problems).toEqual([]);
   }, 120_000);
+
+  it('test-checkout subscriptions renew: the admin simulates a renewal and a failed one; the learner is emailed and keeps access', async () => {
+    const SUBSCRIBER = { email: 'subscriber@example.test', password: 'subscriber-password-1' };
+    const { db } = running.database;
+    await createAccount(db, { ...SUBSCRIBER, fullName: 'Sam Subscriber', role: 'student' });
+    const page = await signIn(VIEWPORTS.phone, SUBSCRIBER, '/plans');
+    const problems = watchForProblems(page, () => false);
+    await page.getByRole('button', { name: 'Subscribe to Premium (monthly)' }).click();
+    await page.getByRole('heading', { name: 'Test checkout' }).waitFor();
+    await page.getByRole('button', { name: new RegExp(`^Pay ${usd('19.00')} \\(test\\)$`) }).click();
+    await page.getByRole('heading', { name: 'You’re in!' }).waitFor();
+    expect(problems).toEqual([]);
+
+    const adminPage = await signIn(VIEWPORTS.desktop, ADMIN, '/admin/payments');
+    const adminProblems = watchForProblems(adminPage, () => false);
+    const first = adminPage
+      .getByRole('row')
+      .filter({ hasText: SUBSCRIBER.email })
+      .filter({ hasText: 'Subscription: Premium (monthly)' })
+      .filter({ has: adminPage.getByRole('button', { name: 'Simulate renewal' }) });
+    await first.getByRole('button', { name: 'Simulate renewal' }).click();
+    await adminPage.getByText('Simulated: the subscription renewed for another period.').waitFor();
+    await first.getByRole('button', { name: 'Simulate failed renewal' }).click();
+    await adminPage
+      .getByText(
+        'Simulated: the renewal failed. The learner was emailed and keeps access until the period ends.',
+      )
+      .waitFor();
+    await adminPage
+      .getByRole('row')
+      .filter({ hasText: SUBSCRIBER.email })
+      .filter({ has: adminPage.getByText('failed', { exact: true }) })
+      .waitFor();
+    await screenshot(adminPage, 'payments-admin-simulated-renewals');
+    expect(adminProblems).toEqual([]);
+
+    // The learner: two payments and a failed one in the receipts, an email, and still a subscriber.
+    await page.goto(`${running.baseUrl}/purchases`);
+    const receipts = page.getByRole('list', { name: 'Receipts, newest first' });
+    await expect.poll(() => receipts.getByText('Premium (monthly)').count(), { timeout: 10_000 }).toBe(3);
+    const mails = await db.asSystem((tx) =>
+      tx
+        .selectFrom('mailOutbox')
+        .where('toAddress', '=', SUBSCRIBER.email)
+        .where('template', '=', 'payment_failed')
+        .select('subject')
+        .execute(),
+    );
+    expect(mails).toHaveLength(1);
+    const profile = await db.asSystem((tx) =>
+      tx
+        .selectFrom('profiles')
+        .where('email', '=', SUBSCRIBER.email)
+        .select(['subscriptionStatus', 'subscriptionExpiresAt'])
+        .executeTakeFirstOrThrow(),
+    );
+    expect(profile.subscriptionStatus).toBe('past_due');
+    expect(new Date(profile.subscriptionExpiresAt!).getTime()).toBeGreaterThan(Date.now() + 55 * 86_400_000);
+  }, 180_000);
 });

@@ -36,6 +36,7 @@ export interface StripeStandIn {
   disputes: Map<string, Obj>;
   subscriptions: Map<string, Obj>;
   invoices: Map<string, Obj>;
+  coupons: Map<string, Obj>;
   /** The customer pays the session (card: succeeds at once). Returns the PaymentIntent id or the invoice id. */
   pay(sessionId: string): string;
   /** Stripe lets the session expire unpaid. */
@@ -44,6 +45,10 @@ export interface StripeStandIn {
   failAsync(sessionId: string): void;
   /** A full refund (as from the dashboard). */
   refundPayment(paymentIntentId: string): string;
+  /** A partial refund (as from the dashboard): each call is a new refund of this many cents. */
+  refundPart(paymentIntentId: string, amountCents: number): string;
+  /** The PaymentIntent that paid an invoice (subscription payments are charged through one). */
+  invoicePaymentIntent(invoiceId: string): string;
   /** A dispute opens, then is lost. */
   loseDispute(paymentIntentId: string): string;
   /** A renewal invoice of a subscription, paid or failed; the subscription follows. */
@@ -87,6 +92,7 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
     disputes: new Map<string, Obj>(),
     subscriptions: new Map<string, Obj>(),
     invoices: new Map<string, Obj>(),
+    coupons: new Map<string, Obj>(),
   };
   const idempotent = new Map<string, unknown>();
   const unhandled: string[] = [];
@@ -104,6 +110,52 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
     if (expand.includes('subscription') && typeof session.subscription === 'string')
       view.subscription = state.subscriptions.get(session.subscription) ?? null;
     return view;
+  }
+
+  /** A succeeded card payment: a PaymentIntent and its charge. */
+  function chargeFor(amount: unknown, metadata: Record<string, string>, customer: unknown): Obj {
+    const charge: Obj = {
+      id: id('ch'),
+      object: 'charge',
+      amount,
+      amount_refunded: 0,
+      refunded: false,
+      disputed: false,
+      payment_intent: '',
+    };
+    const pi: Obj = {
+      id: id('pi'),
+      object: 'payment_intent',
+      status: 'succeeded',
+      amount,
+      metadata,
+      latest_charge: charge.id,
+      customer,
+    };
+    charge.payment_intent = pi.id;
+    state.charges.set(charge.id, charge);
+    state.paymentIntents.set(pi.id, pi);
+    return pi;
+  }
+
+  /** What an invoice carries about its payment and its period (the line's). */
+  function invoiceDetails(pi: Obj | null, start: number, end: number) {
+    return {
+      payments: {
+        object: 'list',
+        data: pi
+          ? [
+              {
+                id: id('inpay'),
+                object: 'invoice_payment',
+                status: 'paid',
+                payment: { type: 'payment_intent', payment_intent: pi.id },
+              },
+            ]
+          : [],
+      },
+      lines: { object: 'list', data: [{ id: id('il'), object: 'line_item', period: { start, end } }] },
+    };
   }
 
   function list(items: Obj[]) {
@@ -127,7 +179,19 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
         mode: body.mode,
         status: 'open',
         payment_status: 'unpaid',
-        amount_total: Number(price.unit_amount),
+        amount_total: Math.max(
+          0,
+          Number(price.unit_amount) -
+            Number(
+              state.coupons.get(
+                String(
+                  (body.discounts as Record<string, Record<string, unknown>> | undefined)?.['0']?.coupon,
+                ),
+              )?.amount_off ?? 0,
+            ),
+        ),
+        unit_amount: Number(price.unit_amount),
+        discounts: body.discounts ?? null,
         currency: price.currency,
         metadata: body.metadata ?? {},
         client_reference_id: body.client_reference_id ?? null,
@@ -178,6 +242,39 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
       const pi = String(body.payment_intent);
       if (!state.paymentIntents.has(pi)) return undefined;
       return state.refunds.get(api.refundPayment(pi));
+    }
+    if (method === 'DELETE' && (m = path.match(/^\/v1\/subscriptions\/([^/]+)$/))) {
+      const sub = state.subscriptions.get(m[1]!);
+      if (!sub) return undefined;
+      sub.status = 'canceled';
+      return sub;
+    }
+    if (method === 'POST' && path === '/v1/coupons') {
+      const coupon: Obj = {
+        id: id('coupon'),
+        object: 'coupon',
+        amount_off: body.amount_off === undefined ? null : Number(body.amount_off),
+        percent_off: body.percent_off === undefined ? null : Number(body.percent_off),
+        currency: body.currency ?? null,
+        duration: body.duration,
+        max_redemptions: body.max_redemptions === undefined ? null : Number(body.max_redemptions),
+        name: body.name ?? null,
+        metadata: body.metadata ?? {},
+      };
+      state.coupons.set(coupon.id, coupon);
+      return coupon;
+    }
+    if (method === 'GET' && path === '/v1/invoice_payments') {
+      const pi = query.get('payment[payment_intent]');
+      return list(
+        [...state.invoices.values()]
+          .filter((inv) =>
+            ((inv.payments as { data: Obj[] } | undefined)?.data ?? []).some(
+              (p) => (p.payment as Record<string, unknown>).payment_intent === pi,
+            ),
+          )
+          .map((inv) => ({ ...(inv.payments as { data: Obj[] }).data[0]!, invoice: inv.id })),
+      );
     }
     if (method === 'POST' && path === '/v1/billing_portal/sessions')
       return {
@@ -238,13 +335,16 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
       const customer = (session.customer as string | null) ?? id('cus');
       const metadata = session.intent_metadata as Record<string, string>;
       if (session.mode === 'subscription') {
+        const start = now();
         const sub: Obj = {
           id: id('sub'),
           object: 'subscription',
           status: 'active',
           customer,
           metadata,
-          items: { object: 'list', data: [{ current_period_end: now() + 30 * 86_400 }] },
+          items: { object: 'list', data: [{ current_period_end: start + 30 * 86_400 }] },
+          // What each renewal charges: the price, without a one-off coupon.
+          plan_amount: session.unit_amount ?? session.amount_total,
         };
         state.subscriptions.set(sub.id, sub);
         const invoice: Obj = {
@@ -258,6 +358,8 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
           customer,
           billing_reason: 'subscription_create',
           attempt_count: 1,
+          // Subscription payments carry none of our metadata (Stripe puts it on the subscription).
+          ...invoiceDetails(chargeFor(session.amount_total, {}, customer), start, start + 30 * 86_400),
         };
         state.invoices.set(invoice.id, invoice);
         Object.assign(session, {
@@ -322,6 +424,30 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
       return refund.id;
     },
 
+    refundPart(paymentIntentId, amountCents) {
+      const pi = state.paymentIntents.get(paymentIntentId)!;
+      const charge = state.charges.get(String(pi.latest_charge))!;
+      const refund: Obj = {
+        id: id('re'),
+        object: 'refund',
+        status: 'succeeded',
+        amount: amountCents,
+        payment_intent: paymentIntentId,
+        charge: charge.id,
+      };
+      state.refunds.set(refund.id, refund);
+      const refunded = Number(charge.amount_refunded) + amountCents;
+      Object.assign(charge, { amount_refunded: refunded, refunded: refunded >= Number(charge.amount) });
+      return refund.id;
+    },
+
+    invoicePaymentIntent(invoiceId) {
+      const payments = state.invoices.get(invoiceId)!.payments as {
+        data: Array<{ payment: { payment_intent: string } }>;
+      };
+      return payments.data[0]!.payment.payment_intent;
+    },
+
     loseDispute(paymentIntentId) {
       const pi = state.paymentIntents.get(paymentIntentId)!;
       const charge = state.charges.get(String(pi.latest_charge))!;
@@ -341,17 +467,24 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
     renew(subscriptionId, outcome) {
       const sub = state.subscriptions.get(subscriptionId)!;
       const items = sub.items as { data: Array<{ current_period_end: number }> };
+      const amount = Number(sub.plan_amount ?? 1900);
+      const start = items.data[0]!.current_period_end;
       const invoice: Obj = {
         id: id('in'),
         object: 'invoice',
         status: outcome === 'paid' ? 'paid' : 'open',
         subscription: sub.id,
-        amount_paid: outcome === 'paid' ? 1900 : 0,
-        amount_due: 1900,
+        amount_paid: outcome === 'paid' ? amount : 0,
+        amount_due: amount,
         currency: 'usd',
         customer: sub.customer,
         billing_reason: 'subscription_cycle',
         attempt_count: 1,
+        ...invoiceDetails(
+          outcome === 'paid' ? chargeFor(amount, {}, sub.customer) : null,
+          start,
+          start + 30 * 86_400,
+        ),
       };
       state.invoices.set(invoice.id, invoice);
       if (outcome === 'paid') {

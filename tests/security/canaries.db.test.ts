@@ -362,6 +362,13 @@ function callFor(name: string, args: string) {
     case 'uuid, uuid, jsonb': // quiz_record_code_grade(attempt, question, outcome) — system only; rolled back
       return sql`select to_jsonb(r) as row from unnest(${ids}::uuid[]) as a(v) cross join unnest(${ids}::uuid[]) as b(w)
                    cross join lateral ${fn}(a.v, b.w, '{"status": "wrong_answer", "passedTests": 0, "totalTests": 1}'::jsonb) r`;
+    case 'text, timestamp with time zone': // paid_period_end(subscription, period end) (system only)
+      return sql`select to_jsonb(r) as row from unnest(${texts}::text[]) as b(t) cross join lateral ${fn}(b.t, now()) r`;
+    case 'uuid, jsonb, boolean': // settle_checkout(checkout, refunds, dispute lost) — system only; rolled back
+      return sql`select to_jsonb(r) as row from unnest(${ids}::uuid[]) as a(v) cross join lateral ${fn}(a.v, '[]'::jsonb, false) r`;
+    case 'text, text, text, uuid, uuid, integer, text, timestamp with time zone, timestamp with time zone, jsonb, boolean, text, text': // settle_invoice — system only; rolled back
+      return sql`select to_jsonb(r) as row from unnest(${texts}::text[]) as b(t)
+                   cross join lateral ${fn}(b.t, 'stripe', b.t, null, null, 1, 'USD', now(), now(), '[]'::jsonb, false, null, 'x') r`;
     default:
       throw new Error(
         `Teach canaries.db.test.ts to call ${name}(${args}): every executable function is read.`,

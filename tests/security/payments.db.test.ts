@@ -56,6 +56,18 @@ describe('payments: what SQL as a signed-in user cannot do', () => {
     ],
     ['revoke a checkout', (id: string) => `select private.revoke_checkout('${id}', 'refunded', null, null)`],
     ['expire a checkout', (id: string) => `select private.expire_checkout('${id}', 'expired')`],
+    [
+      'settle (refund) a checkout',
+      (id: string) =>
+        `select private.settle_checkout('${id}', '[{"id":"re_x","amount_cents":1}]'::jsonb, true)`,
+    ],
+    [
+      'settle (revoke) a subscription invoice',
+      () =>
+        `select private.settle_invoice('in_x', 'stripe', 'sub_x', null, null, 1, 'USD', now(), now(), '[]'::jsonb, true, null, 'x')`,
+    ],
+    ['read subscription invoices', () => 'select * from private.subscription_invoices'],
+    ['read the test checkout’s invoices', () => 'select * from private.test_checkout_invoices'],
     ['reserve a code', (id: string) => `select * from private.reserve_promo('${id}', 'ANY')`],
     [
       'ask a code outside the rate-limited route',

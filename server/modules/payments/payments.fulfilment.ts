@@ -16,9 +16,9 @@ import {
   findProfileContact,
   fulfilCheckout,
   insertFailedPayment,
-  insertRenewal,
   recordEvent,
-  revokeCheckout,
+  settleCheckout,
+  settleInvoice,
   syncProfileSubscription,
 } from './payments.queries.ts';
 
@@ -68,9 +68,11 @@ export function providerFor(ctx: PaymentsContext, name: string): PaymentProvider
 
 /** Moves one checkout to the provider's state (inside the caller's system transaction). */
 export async function applyCheckoutState(tx: Tx, checkoutId: string, state: CheckoutState): Promise<void> {
-  if (state.paid) await fulfilCheckout(tx, checkoutId, state);
-  if (state.paid && (state.refund || state.disputeLost)) {
-    await revokeCheckout(tx, checkoutId, state.refund ? 'refunded' : 'dispute_lost', state.refund);
+  if (state.paid) {
+    await fulfilCheckout(tx, checkoutId, state);
+    // Partial refunds are recorded and keep the access; refunds reaching the amount, or a lost dispute, revoke it.
+    if (state.refunds.length > 0 || state.disputeLost)
+      await settleCheckout(tx, checkoutId, state.refunds, state.disputeLost);
     return;
   }
   if (!state.paid && state.status === 'expired') await expireCheckout(tx, checkoutId, 'expired');
@@ -117,9 +119,10 @@ export async function handleProviderEvent(
   event: ProviderEvent,
 ): Promise<EventOutcome> {
   const record = (tx: Tx) => recordEvent(tx, { id: event.id, type: event.type, provider: provider.name });
+  let invoiceId = event.refs.invoice;
 
   // Checkouts and the payments they led to (charges, refunds, disputes, payment intents).
-  if (event.refs.checkoutSession || (event.refs.paymentIntent && !event.type.startsWith('invoice.'))) {
+  if (event.refs.checkoutSession || (event.refs.paymentIntent && !invoiceId)) {
     const sessionId = event.refs.checkoutSession;
     let checkoutId = await ctx.db.asSystem((tx) =>
       findCheckoutIdBy(tx, sessionId ? { sessionId } : { paymentId: event.refs.paymentIntent! }),
@@ -130,22 +133,27 @@ export async function handleProviderEvent(
       checkoutId ??= state.checkoutId ?? undefined;
     } else if (!checkoutId) {
       checkoutId = (await provider.checkoutIdForPayment(event.refs.paymentIntent!)) ?? undefined;
+      // Not a checkout's payment: a subscription invoice's (a renewal's charge, refund or dispute).
+      if (!checkoutId) invoiceId = (await provider.invoiceForPayment(event.refs.paymentIntent!)) ?? undefined;
     }
-    if (checkoutId && !state) {
-      const row = await ctx.db.asSystem((tx) => findCheckout(tx, checkoutId!));
-      if (row?.providerSessionId) state = await provider.retrieveCheckout(row.providerSessionId);
+    if (!invoiceId) {
+      if (checkoutId && !state) {
+        const row = await ctx.db.asSystem((tx) => findCheckout(tx, checkoutId!));
+        if (row?.providerSessionId) state = await provider.retrieveCheckout(row.providerSessionId);
+      }
+      return ctx.db.asSystem(async (tx) => {
+        if (!(await record(tx))) return 'duplicate';
+        if (!checkoutId || !state || !(await findCheckout(tx, checkoutId))) return 'ignored';
+        await applyCheckoutState(tx, checkoutId, state);
+        return 'processed';
+      });
     }
-    return ctx.db.asSystem(async (tx) => {
-      if (!(await record(tx))) return 'duplicate';
-      if (!checkoutId || !state || !(await findCheckout(tx, checkoutId))) return 'ignored';
-      await applyCheckoutState(tx, checkoutId, state);
-      return 'processed';
-    });
   }
 
-  // Subscriptions: renewals, failed renewals, plan changes and cancellations.
-  if (event.refs.invoice || event.refs.subscription) {
-    const invoice = event.refs.invoice ? await provider.retrieveInvoice(event.refs.invoice) : undefined;
+  // Subscriptions: payments (first and renewals) with their refunds and disputes, failed renewals,
+  // plan changes and cancellations.
+  if (invoiceId || event.refs.subscription) {
+    const invoice = invoiceId ? await provider.retrieveInvoice(invoiceId) : undefined;
     const subscriptionId = invoice?.subscriptionId ?? event.refs.subscription;
     const fetchedAt = new Date();
     const sub = subscriptionId ? await provider.retrieveSubscription(subscriptionId) : undefined;
@@ -154,14 +162,6 @@ export async function handleProviderEvent(
       if (!(await record(tx))) return 'duplicate';
       if (!sub?.userId) return 'ignored';
       const planName = await findPlanName(tx, sub.planId);
-      const base = {
-        userId: sub.userId,
-        currency: invoice?.currency ?? ctx.config.payments.currency,
-        productId: sub.planId,
-        productName: planName,
-        provider: provider.name,
-        customerId: sub.customerId,
-      };
       await syncProfileSubscription(tx, {
         subscriptionId: sub.id,
         fetchedAt,
@@ -172,14 +172,29 @@ export async function handleProviderEvent(
         customerId: sub.customerId,
       });
       if (invoice?.paid) {
-        await insertRenewal(tx, {
-          ...base,
+        await settleInvoice(tx, {
+          invoiceId: invoice.id,
+          provider: provider.name,
+          subscriptionId: sub.id,
+          userId: sub.userId,
+          planId: sub.planId,
           amountCents: invoice.amountCents,
-          providerTransactionId: invoice.id,
+          currency: invoice.currency,
+          periodStart: invoice.periodStart ?? fetchedAt,
+          periodEnd: invoice.periodEnd ?? sub.periodEnd ?? fetchedAt,
+          refunds: invoice.refunds,
+          disputeLost: invoice.disputeLost,
+          customerId: sub.customerId,
+          productName: planName,
         });
       } else if (invoice && event.type === 'invoice.payment_failed') {
         const first = await insertFailedPayment(tx, {
-          ...base,
+          userId: sub.userId,
+          currency: invoice.currency,
+          productId: sub.planId,
+          productName: planName,
+          provider: provider.name,
+          customerId: sub.customerId,
           type: 'subscription',
           productType: 'subscription',
           amountCents: invoice.amountCents,

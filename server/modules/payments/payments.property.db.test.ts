@@ -22,6 +22,8 @@ import { call, checkoutSessionId, deliver } from './payments.fixtures.ts';
  *
  * Seeded (PAYMENTS_PROPERTY_SEED) and sized (PAYMENTS_PROPERTY_SCHEDULES) from the environment; by
  * default fewer schedules on PGlite (one connection) than on PostgreSQL, to keep the suite quick.
+ * Thousands of schedules (with partial refunds) run in payments.model.db.test.ts, on cheaper
+ * primitives; this one keeps the whole path: webhook route, signature, official SDK, stand-in.
  */
 
 type Plan = 'abandon' | 'expire' | 'pay' | 'pay_refund' | 'pay_dispute' | 'pay_refund_dispute';

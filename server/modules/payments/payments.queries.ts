@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Tx } from '../../db/session.ts';
-import type { CheckoutState } from '../../platform/payments/provider.ts';
+import type { CheckoutState, Refund } from '../../platform/payments/provider.ts';
 
 /** Queries of the payments module. System paths run them through db.asSystem; reads as the caller. */
 
@@ -120,15 +120,52 @@ export async function fulfilCheckout(
   return rows[0]!.done;
 }
 
-export async function revokeCheckout(
+const refundsJson = (refunds: Refund[]) =>
+  JSON.stringify(refunds.map((r) => ({ id: r.id, amount_cents: r.amountCents })));
+
+/**
+ * Records a fulfilled checkout's refunds (one row each) and revokes it once they reach its amount or
+ * a dispute was lost (private.settle_checkout). True when this call revoked it.
+ */
+export async function settleCheckout(
   tx: Tx,
   checkoutId: string,
-  reason: 'refunded' | 'dispute_lost',
-  refund: { id: string; amountCents: number } | null,
+  refunds: Refund[],
+  disputeLost: boolean,
 ): Promise<boolean> {
   const { rows } = await sql<{ done: boolean }>`
-    select private.revoke_checkout(${checkoutId}, ${reason}, ${refund?.id ?? null}, ${refund?.amountCents ?? null}::int)
-           as done`.execute(tx);
+    select private.settle_checkout(${checkoutId}, ${refundsJson(refunds)}::jsonb, ${disputeLost}) as done`.execute(
+    tx,
+  );
+  return rows[0]!.done;
+}
+
+export interface PaidInvoice {
+  invoiceId: string;
+  provider: 'stripe' | 'test_checkout';
+  subscriptionId: string;
+  userId: string;
+  planId: string | null;
+  amountCents: number;
+  currency: string;
+  periodStart: Date;
+  periodEnd: Date;
+  refunds: Refund[];
+  disputeLost: boolean;
+  customerId: string | null;
+  productName: string;
+}
+
+/**
+ * A paid subscription invoice: its payment row once, its refunds, and the revocation of the period
+ * it paid for once they reach its amount or a dispute was lost (private.settle_invoice).
+ */
+export async function settleInvoice(tx: Tx, i: PaidInvoice): Promise<boolean> {
+  const { rows } = await sql<{ done: boolean }>`
+    select private.settle_invoice(${i.invoiceId}, ${i.provider}, ${i.subscriptionId}, ${i.userId}, ${i.planId}::uuid,
+                                  ${i.amountCents}, ${i.currency}, ${i.periodStart}::timestamptz,
+                                  ${i.periodEnd}::timestamptz, ${refundsJson(i.refunds)}::jsonb, ${i.disputeLost},
+                                  ${i.customerId}, ${i.productName}) as done`.execute(tx);
   return rows[0]!.done;
 }
 
@@ -172,20 +209,6 @@ export async function insertFailedPayment(tx: Tx, p: FailedPayment): Promise<boo
     insert into public.payment_transactions (user_id, type, status, amount_cents, currency, product_type, product_id,
                                              product_name, provider, provider_transaction_id, provider_customer_id)
     values (${p.userId}, ${p.type}, 'failed', ${p.amountCents}, ${p.currency}, ${p.productType}, ${p.productId},
-            ${p.productName}, ${p.provider}, ${p.providerTransactionId}, ${p.customerId})
-    on conflict do nothing returning id`.execute(tx);
-  return rows.length === 1;
-}
-
-/** A renewal's row (once per invoice). */
-export async function insertRenewal(
-  tx: Tx,
-  p: Omit<FailedPayment, 'type' | 'productType'>,
-): Promise<boolean> {
-  const { rows } = await sql<{ id: string }>`
-    insert into public.payment_transactions (user_id, type, status, amount_cents, currency, product_type, product_id,
-                                             product_name, provider, provider_transaction_id, provider_customer_id)
-    values (${p.userId}, 'subscription', 'completed', ${p.amountCents}, ${p.currency}, 'subscription', ${p.productId},
             ${p.productName}, ${p.provider}, ${p.providerTransactionId}, ${p.customerId})
     on conflict do nothing returning id`.execute(tx);
   return rows.length === 1;
@@ -235,7 +258,8 @@ export async function syncProfileSubscription(
   await sql`
     update public.profiles p
        set subscription_status = ${s.status},
-           subscription_expires_at = ${s.periodEnd}::timestamptz,
+           -- a refunded or disputed period is not given back by a later read (0030)
+           subscription_expires_at = private.paid_period_end(${s.subscriptionId}, ${s.periodEnd}::timestamptz),
            subscription_tier = coalesce((select sp.tier from private.subscription_plans sp where sp.id = ${s.planId}::uuid),
                                         p.subscription_tier),
            stripe_customer_id = coalesce(${s.customerId}, p.stripe_customer_id)

@@ -21,7 +21,11 @@ import {
   refundedSchema,
   revenueSchema,
   salesSchema,
+  testRenewalInputSchema,
+  testRenewalSchema,
+  transactionIdParamsSchema,
   transactionListSchema,
+  transactionRefundedSchema,
 } from '../../../contracts/payments.ts';
 import { enrollmentCreatedSchema } from '../../../contracts/courses.ts';
 import type { SessionUser } from '../../db/session.ts';
@@ -42,6 +46,8 @@ import {
   payTestCheckout,
   quotePromo,
   refundCheckout,
+  refundTransaction,
+  simulateTestRenewal,
   startCheckout,
   updatePlan,
 } from './payments.service.ts';
@@ -268,6 +274,38 @@ export const paymentsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     (request) => refundCheckout(ctx, requireUser(request.user), request.params.checkoutId),
+  );
+
+  app.post(
+    '/admin/payments/transactions/:transactionId/refund',
+    {
+      schema: {
+        tags,
+        summary:
+          'Admin: refund one payment (a purchase, or a subscription payment or renewal) through its provider; the access it paid for ends',
+        security: signedIn,
+        params: transactionIdParamsSchema,
+        response: { 200: transactionRefundedSchema, ...errors, 409: errorBodySchema },
+      },
+    },
+    (request) => refundTransaction(ctx, requireUser(request.user), request.params.transactionId),
+  );
+
+  app.post(
+    '/admin/payments/test-subscriptions/:checkoutId/simulate',
+    {
+      schema: {
+        tags,
+        summary:
+          'Admin, test checkout only: simulate a subscription’s next billing (paid or failed renewal, or cancellation) through the real fulfilment',
+        security: signedIn,
+        params: checkoutIdParamsSchema,
+        body: testRenewalInputSchema,
+        response: { 200: testRenewalSchema, ...errors, 409: errorBodySchema },
+      },
+    },
+    (request) =>
+      simulateTestRenewal(ctx, requireUser(request.user), request.params.checkoutId, request.body.outcome),
   );
 
   app.get(

@@ -11,6 +11,8 @@ import type {
 import type { ErrorCode } from '../../../contracts/errors.ts';
 import type { SessionUser, Tx } from '../../db/session.ts';
 import { AppError } from '../../platform/errors.ts';
+import type { PaymentProvider } from '../../platform/payments/provider.ts';
+import type { TestRenewalOutcome } from '../../platform/payments/test-checkout.ts';
 import { consume, subjectHash } from '../accounts/rate-limit.ts';
 import {
   providerFor,
@@ -188,12 +190,14 @@ export async function startCheckout(
       ttlMinutes: ctx.config.payments.checkoutTtlMinutes,
     });
     let amountCents = priced.listPriceCents;
+    let promoCode: string | null = null;
     if (input.promoCode) {
       const reserved = await reservePromo(tx, checkoutId, input.promoCode);
       if (!reserved) throw new AppError('checkout_closed');
       // Throwing rolls the whole unit back: no checkout, no reservation.
       if (reserved.outcome !== 'ok') throw promoError(reserved.outcome, input.promoCode);
       amountCents -= reserved.discountCents;
+      promoCode = reserved.code;
     }
     if (amountCents === 0) {
       await markFreeGrant(tx, checkoutId);
@@ -211,7 +215,14 @@ export async function startCheckout(
     }
     const contact = await findProfileContact(tx, user.id);
     const row = (await findCheckout(tx, checkoutId))!;
-    return { checkoutId, amountCents, free: false as const, contact, expiresAt: row.expiresAt };
+    return {
+      checkoutId,
+      amountCents,
+      promoCode,
+      free: false as const,
+      contact,
+      expiresAt: row.expiresAt,
+    };
   });
   if (opened.free) return { checkoutId: opened.checkoutId, next: 'enrolled', url: null };
 
@@ -222,6 +233,9 @@ export async function startCheckout(
       userId: user.id,
       mode: priced.productType === 'subscription' ? 'subscription' : 'payment',
       amountCents: opened.amountCents,
+      listPriceCents: priced.listPriceCents,
+      discountCents: priced.listPriceCents - opened.amountCents,
+      promoCode: opened.promoCode,
       currency: ctx.config.payments.currency,
       productName: priced.name,
       ...(priced.plan && priced.plan.billingInterval !== 'once'
@@ -369,10 +383,127 @@ export async function refundCheckout(ctx: PaymentsContext, admin: SessionUser, c
   if (!row) throw new AppError('not_found', 'Checkout not found.');
   const provider = providerFor(ctx, row.provider);
   if (!row.fulfilledAt || row.revokedAt || !row.paymentId || !provider) throw new AppError('not_refundable');
+  if (row.productType === 'subscription') {
+    // A subscription's first payment is its first invoice: refunded (and revoked) as an invoice.
+    const refunded = await refundInvoice(ctx, provider, row.paymentId);
+    return { checkoutId, status: refunded ? ('refunded' as const) : ('paid' as const) };
+  }
   await provider.refund(row.paymentId, row.id);
   await syncCheckout(ctx, checkoutId);
   const after = await ctx.db.asSystem((tx) => findCheckout(tx, checkoutId));
   return { checkoutId, status: after?.revokedAt ? ('refunded' as const) : ('paid' as const) };
+}
+
+/**
+ * Refunds a subscription invoice at the provider and applies the provider's answer. True once revoked.
+ * Refunding the period still running also cancels the subscription at the provider: the learner
+ * asked for their money back, so the next renewal must not charge them again.
+ */
+async function refundInvoice(ctx: PaymentsContext, provider: PaymentProvider, invoiceId: string) {
+  const invoice = () =>
+    ctx.db.asSystem(async (tx) => {
+      const { rows } = await sql<{ revoked: boolean; running: boolean; subscriptionId: string }>`
+        select revoked_at is not null as revoked, period_end > now() as running, subscription_id
+          from private.subscription_invoices where id = ${invoiceId}`.execute(tx);
+      return rows[0];
+    });
+  const revoked = async () => (await invoice())?.revoked ?? false;
+  if (await revoked()) throw new AppError('not_refundable');
+  await provider.refundInvoice(invoiceId);
+  // The provider's webhooks will say the same; applying it now lets the admin see the result at once.
+  await handleProviderEvent(ctx, provider, {
+    id: `refund_applied:${invoiceId}`,
+    type: 'charge.refunded',
+    objectId: invoiceId,
+    objectType: 'invoice',
+    refs: { invoice: invoiceId },
+  });
+  const after = await invoice();
+  if (after?.revoked && after.running) {
+    await provider.cancelSubscription(after.subscriptionId);
+    await handleProviderEvent(ctx, provider, {
+      id: `cancel_applied:${after.subscriptionId}`,
+      type: 'customer.subscription.deleted',
+      objectId: after.subscriptionId,
+      objectType: 'subscription',
+      refs: { subscription: after.subscriptionId },
+    });
+  }
+  return after?.revoked ?? false;
+}
+
+/**
+ * Admin: refunds one payment row through its provider — a course or lifetime purchase (its
+ * checkout), or a subscription payment (its invoice, renewals included). The access it paid for
+ * ends when the provider confirms the refund.
+ */
+export async function refundTransaction(ctx: PaymentsContext, admin: SessionUser, transactionId: string) {
+  await ctx.db.asUser(admin, requireAdmin);
+  const row = await ctx.db.asSystem(async (tx) => {
+    const { rows } = await sql<{
+      type: string;
+      status: string;
+      provider: string;
+      providerTransactionId: string | null;
+      checkoutId: string | null;
+      productType: string | null;
+    }>`
+      select t.type, t.status, t.provider, t.provider_transaction_id, cs.id as checkout_id, cs.product_type
+        from public.payment_transactions t
+        left join private.checkout_sessions cs on cs.id::text = t.metadata ->> 'checkout_id'
+       where t.id = ${transactionId}`.execute(tx);
+    return rows[0];
+  });
+  if (!row) throw new AppError('not_found', 'Transaction not found.');
+  const provider = providerFor(ctx, row.provider);
+  if (row.type === 'refund' || row.status !== 'completed' || !provider || !row.providerTransactionId)
+    throw new AppError('not_refundable');
+  const refunded =
+    row.type === 'subscription'
+      ? await refundInvoice(ctx, provider, row.providerTransactionId)
+      : row.checkoutId
+        ? (await refundCheckout(ctx, admin, row.checkoutId)).status === 'refunded'
+        : false;
+  return { transactionId, status: refunded ? ('refunded' as const) : ('completed' as const) };
+}
+
+/**
+ * Admin, test checkout only: simulates the next billing of a test subscription — a paid renewal, a
+ * failed one (the learner is emailed and keeps access until the period ends) or a cancellation —
+ * and handles it as the same provider event a Stripe webhook would bring.
+ */
+export async function simulateTestRenewal(
+  ctx: PaymentsContext,
+  admin: SessionUser,
+  checkoutId: string,
+  outcome: TestRenewalOutcome,
+) {
+  await ctx.db.asUser(admin, requireAdmin);
+  if (ctx.active.name !== 'test_checkout') throw new AppError('not_found', 'Checkout not found.');
+  const invoiceId = await ctx.test.simulateRenewal(checkoutId, outcome);
+  if (invoiceId === undefined)
+    throw new AppError('conflict', 'Only a paid, live test-checkout subscription can renew.');
+  const subscriptionId = `tcsub_${checkoutId}`;
+  await handleProviderEvent(
+    ctx,
+    ctx.test,
+    invoiceId
+      ? {
+          id: `tcevt_${outcome}_${invoiceId}`,
+          type: outcome === 'paid' ? 'invoice.paid' : 'invoice.payment_failed',
+          objectId: invoiceId,
+          objectType: 'invoice',
+          refs: { invoice: invoiceId, subscription: subscriptionId },
+        }
+      : {
+          id: `tcevt_cancelled_${checkoutId}`,
+          type: 'customer.subscription.deleted',
+          objectId: subscriptionId,
+          objectType: 'subscription',
+          refs: { subscription: subscriptionId },
+        },
+  );
+  return { outcome, invoiceId };
 }
 
 interface TransactionRow {

@@ -13,6 +13,13 @@ export interface CheckoutRequest {
   mode: 'payment' | 'subscription';
   /** Computed by the server (list price minus the reserved discount). */
   amountCents: number;
+  /**
+   * The price before the code's discount and the discount (both computed by the server). A
+   * subscription charges the list price every period; the discount applies to the first only.
+   */
+  listPriceCents: number;
+  discountCents: number;
+  promoCode: string | null;
   currency: string;
   productName: string;
   /** Subscriptions only. */
@@ -43,8 +50,11 @@ export interface CheckoutState {
   subscriptionId: string | null;
   /** End of the paid period of a subscription. */
   periodEnd: Date | null;
-  /** A full refund of the payment, when there is one. */
-  refund: { id: string; amountCents: number } | null;
+  /**
+   * Every succeeded refund of the payment (several partial ones may add up to the whole). Empty for
+   * a subscription's checkout: its payments are invoices, refunded as invoices.
+   */
+  refunds: Refund[];
   /** A dispute on the payment was lost (the money went back to the payer). */
   disputeLost: boolean;
 }
@@ -58,9 +68,21 @@ export interface SubscriptionState {
   periodEnd: Date | null;
 }
 
+export interface Refund {
+  id: string;
+  amountCents: number;
+}
+
 export interface InvoiceState {
   id: string;
   paid: boolean;
+  /** The period this invoice pays for (null when the provider does not say). */
+  periodStart: Date | null;
+  periodEnd: Date | null;
+  /** The provider's payment of the invoice (to refund it), once paid. */
+  paymentId: string | null;
+  refunds: Refund[];
+  disputeLost: boolean;
   subscriptionId: string | null;
   amountCents: number;
   currency: string;
@@ -88,9 +110,15 @@ export interface PaymentProvider {
   expireCheckout(sessionId: string, checkoutId: string): Promise<void>;
   /** Refunds the whole payment; the idempotency key is derived from our checkout id. */
   refund(paymentId: string, checkoutId: string): Promise<void>;
+  /** Refunds the whole payment of a subscription invoice; the idempotency key is the invoice id. */
+  refundInvoice(invoiceId: string): Promise<void>;
   /** Our checkout id for a provider payment (from its metadata), or null. */
   checkoutIdForPayment(paymentId: string): Promise<string | null>;
+  /** The subscription invoice a provider payment paid, or null (a one-off payment). */
+  invoiceForPayment(paymentId: string): Promise<string | null>;
   retrieveSubscription(subscriptionId: string): Promise<SubscriptionState>;
+  /** Cancels a subscription now (no further renewals); the idempotency key is the subscription id. */
+  cancelSubscription(subscriptionId: string): Promise<void>;
   retrieveInvoice(invoiceId: string): Promise<InvoiceState>;
   /** A billing portal URL for a customer (Stripe only; null for the test checkout). */
   portalUrl(customerId: string, returnUrl: string): Promise<string | null>;

@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import type {
+  Refund,
   CheckoutRequest,
   CheckoutState,
   InvoiceState,
@@ -66,24 +67,33 @@ export function createStripeProvider(options: StripeOptions): PaymentProvider & 
 } {
   const stripe = createStripeClient(options);
 
+  /** Every succeeded refund of the payment (partial ones too) and whether a dispute on it was lost. */
   async function refundAndDispute(paymentIntent: Stripe.PaymentIntent | null) {
-    if (!paymentIntent) return { refund: null, disputeLost: false };
+    if (!paymentIntent) return { refunds: [] as Refund[], disputeLost: false };
     const charge =
       typeof paymentIntent.latest_charge === 'string'
         ? await stripe.charges.retrieve(paymentIntent.latest_charge)
         : paymentIntent.latest_charge;
-    let refund: CheckoutState['refund'] = null;
+    let refunds: Refund[] = [];
     let disputeLost = false;
-    if (charge?.refunded) {
-      const refunds = await stripe.refunds.list({ payment_intent: paymentIntent.id, limit: 10 });
-      const done = refunds.data.find((r) => r.status === 'succeeded');
-      refund = { id: done?.id ?? `refund:${charge.id}`, amountCents: charge.amount_refunded };
+    if (charge && (charge.refunded || charge.amount_refunded > 0)) {
+      const list = await stripe.refunds.list({ payment_intent: paymentIntent.id, limit: 100 });
+      refunds = list.data
+        .filter((r) => r.status === 'succeeded')
+        .map((r) => ({ id: r.id, amountCents: r.amount }));
     }
     if (charge?.disputed) {
       const disputes = await stripe.disputes.list({ payment_intent: paymentIntent.id, limit: 10 });
       disputeLost = disputes.data.some((d) => d.status === 'lost');
     }
-    return { refund, disputeLost };
+    return { refunds, disputeLost };
+  }
+
+  /** An invoice with its payments (the PaymentIntent that paid it is on them). */
+  async function invoiceWithPayment(invoiceId: string) {
+    const invoice = await stripe.invoices.retrieve(invoiceId, { expand: ['payments'] });
+    const payment = invoice.payments?.data.find((p) => p.status === 'paid') ?? invoice.payments?.data[0];
+    return { invoice, paymentIntentId: idOf(payment?.payment.payment_intent ?? null) };
   }
 
   return {
@@ -95,6 +105,24 @@ export function createStripeProvider(options: StripeOptions): PaymentProvider & 
         user_id: request.userId,
         plan_id: request.planId ?? '',
       };
+      // A subscription is priced at the plan's list price (every renewal charges it) and a code's
+      // discount is a one-off coupon: it applies to the first period only. A one-off payment is
+      // simply charged the discounted amount.
+      const subscription = request.mode === 'subscription';
+      const coupon =
+        subscription && request.discountCents > 0
+          ? await stripe.coupons.create(
+              {
+                amount_off: request.discountCents,
+                currency: request.currency.toLowerCase(),
+                duration: 'once',
+                max_redemptions: 1,
+                name: request.promoCode ?? 'Promotional code',
+                metadata: { checkout_id: request.checkoutId },
+              },
+              { idempotencyKey: `coupon:${request.checkoutId}` },
+            )
+          : null;
       const session = await stripe.checkout.sessions.create(
         {
           mode: request.mode,
@@ -104,7 +132,7 @@ export function createStripeProvider(options: StripeOptions): PaymentProvider & 
               quantity: 1,
               price_data: {
                 currency: request.currency.toLowerCase(),
-                unit_amount: request.amountCents,
+                unit_amount: subscription ? request.listPriceCents : request.amountCents,
                 product_data: { name: request.productName },
                 ...(request.mode === 'subscription'
                   ? { recurring: { interval: request.interval ?? 'month' } }
@@ -113,6 +141,7 @@ export function createStripeProvider(options: StripeOptions): PaymentProvider & 
             },
           ],
           metadata,
+          ...(coupon ? { discounts: [{ coupon: coupon.id }] } : {}),
           ...(request.mode === 'payment'
             ? { payment_intent_data: { metadata } }
             : { subscription_data: { metadata } }),
@@ -147,7 +176,7 @@ export function createStripeProvider(options: StripeOptions): PaymentProvider & 
           : session.subscription
             ? await stripe.subscriptions.retrieve(session.subscription)
             : null;
-      const { refund, disputeLost } = await refundAndDispute(paymentIntent);
+      const { refunds, disputeLost } = await refundAndDispute(paymentIntent);
       return {
         sessionId: session.id,
         checkoutId: session.metadata?.checkout_id ?? session.client_reference_id ?? null,
@@ -158,7 +187,7 @@ export function createStripeProvider(options: StripeOptions): PaymentProvider & 
         customerId: idOf(session.customer),
         subscriptionId: subscription?.id ?? null,
         periodEnd: subscription ? periodEndOf(subscription) : null,
-        refund,
+        refunds,
         disputeLost,
       };
     },
@@ -171,6 +200,23 @@ export function createStripeProvider(options: StripeOptions): PaymentProvider & 
 
     async refund(paymentId: string, checkoutId: string): Promise<void> {
       await stripe.refunds.create({ payment_intent: paymentId }, { idempotencyKey: `refund:${checkoutId}` });
+    },
+
+    async refundInvoice(invoiceId: string): Promise<void> {
+      const { paymentIntentId } = await invoiceWithPayment(invoiceId);
+      if (!paymentIntentId) throw new Error(`Stripe invoice ${invoiceId} has no payment to refund`);
+      await stripe.refunds.create(
+        { payment_intent: paymentIntentId },
+        { idempotencyKey: `refund:${invoiceId}` },
+      );
+    },
+
+    async invoiceForPayment(paymentId: string): Promise<string | null> {
+      const payments = await stripe.invoicePayments.list({
+        payment: { type: 'payment_intent', payment_intent: paymentId },
+        limit: 1,
+      });
+      return idOf(payments.data[0]?.invoice ?? null);
     },
 
     async checkoutIdForPayment(paymentId: string): Promise<string | null> {
@@ -190,17 +236,35 @@ export function createStripeProvider(options: StripeOptions): PaymentProvider & 
       };
     },
 
+    async cancelSubscription(subscriptionId: string): Promise<void> {
+      await stripe.subscriptions.cancel(subscriptionId, {}, { idempotencyKey: `cancel:${subscriptionId}` });
+    },
+
     async retrieveInvoice(invoiceId: string): Promise<InvoiceState> {
-      const invoice = await stripe.invoices.retrieve(invoiceId);
+      const { invoice, paymentIntentId } = await invoiceWithPayment(invoiceId);
       const loose = invoice as unknown as {
         subscription?: string | { id: string } | null;
         parent?: { subscription_details?: { subscription?: string | { id: string } } } | null;
       };
+      // The period a subscription invoice pays for is its line's (the invoice's own period_start/end
+      // is the period that just ended, for renewals).
+      const line = invoice.lines?.data?.[0];
+      const paid = invoice.status === 'paid';
+      const paymentIntent =
+        paid && paymentIntentId
+          ? await stripe.paymentIntents.retrieve(paymentIntentId, { expand: ['latest_charge'] })
+          : null;
+      const { refunds, disputeLost } = await refundAndDispute(paymentIntent);
       return {
         id: invoice.id!,
-        paid: invoice.status === 'paid',
+        paid,
+        periodStart: fromEpoch(line?.period?.start ?? invoice.period_start),
+        periodEnd: fromEpoch(line?.period?.end ?? invoice.period_end),
+        paymentId: paymentIntentId,
+        refunds,
+        disputeLost,
         subscriptionId: idOf(loose.subscription ?? loose.parent?.subscription_details?.subscription ?? null),
-        amountCents: invoice.status === 'paid' ? invoice.amount_paid : invoice.amount_due,
+        amountCents: paid ? invoice.amount_paid : invoice.amount_due,
         currency: invoice.currency.toUpperCase(),
         customerId: idOf(invoice.customer),
         billingReason: invoice.billing_reason ?? null,

@@ -11,7 +11,9 @@ import {
   useAllTransactions,
   useMyPurchases,
   useMySales,
+  usePaymentsInfo,
   useRefund,
+  useSimulateRenewal,
   useRevenue,
   useAdminPlans,
   useUpdatePlan,
@@ -98,6 +100,9 @@ export function AdminPaymentsPage() {
   const transactions = useAllTransactions();
   const revenue = useRevenue();
   const refund = useRefund();
+  const simulate = useSimulateRenewal();
+  const info = usePaymentsInfo();
+  const testCheckout = info.data?.provider === 'test_checkout';
   const [pending, setPending] = useState<Transaction | null>(null);
 
   return (
@@ -181,6 +186,16 @@ export function AdminPaymentsPage() {
       <h2>Transactions</h2>
       {refund.isSuccess && <Alert tone="success">Refunded: the access it paid for has ended.</Alert>}
       <ErrorAlert error={refund.error} title="The refund did not go through" />
+      {simulate.isSuccess && (
+        <Alert tone="success">
+          {simulate.data.outcome === 'paid'
+            ? 'Simulated: the subscription renewed for another period.'
+            : simulate.data.outcome === 'failed'
+              ? 'Simulated: the renewal failed. The learner was emailed and keeps access until the period ends.'
+              : 'Simulated: the subscription was cancelled; access lasts until the paid period ends.'}
+        </Alert>
+      )}
+      <ErrorAlert error={simulate.error} title="The simulation did not run" />
       {transactions.isPending ? (
         <LoadingState label="Loading transactions…" />
       ) : transactions.isError ? (
@@ -222,11 +237,37 @@ export function AdminPaymentsPage() {
                 </td>
                 <td data-label="Date">{formatDateTime(t.createdAt)}</td>
                 <td>
-                  {t.type !== 'refund' && t.status === 'completed' && t.checkoutId && t.amountCents > 0 && (
-                    <Button variant="danger" onClick={() => setPending(t)}>
-                      Refund
-                    </Button>
-                  )}
+                  <div className="transaction-actions">
+                    {t.type !== 'refund' &&
+                      t.status === 'completed' &&
+                      t.provider !== 'free_grant' &&
+                      t.amountCents > 0 && (
+                        <Button variant="danger" onClick={() => setPending(t)}>
+                          Refund
+                        </Button>
+                      )}
+                    {testCheckout &&
+                      t.type === 'subscription' &&
+                      t.provider === 'test_checkout' &&
+                      t.checkoutId && (
+                        <>
+                          {(['paid', 'failed', 'cancelled'] as const).map((outcome) => (
+                            <Button
+                              key={outcome}
+                              variant="secondary"
+                              disabled={simulate.isPending}
+                              onClick={() => simulate.mutate({ checkoutId: t.checkoutId!, outcome })}
+                            >
+                              {outcome === 'paid'
+                                ? 'Simulate renewal'
+                                : outcome === 'failed'
+                                  ? 'Simulate failed renewal'
+                                  : 'Simulate cancellation'}
+                            </Button>
+                          ))}
+                        </>
+                      )}
+                  </div>
                 </td>
               </tr>
             ))}
@@ -241,15 +282,16 @@ export function AdminPaymentsPage() {
         busy={refund.isPending}
         onCancel={() => setPending(null)}
         onConfirm={() => {
-          if (!pending?.checkoutId) return;
-          refund.mutate(pending.checkoutId, { onSettled: () => setPending(null) });
+          if (!pending) return;
+          refund.mutate(pending.id, { onSettled: () => setPending(null) });
         }}
       >
         {pending && (
           <p>
             {formatMoney(pending.amountCents, pending.currency)} for “{pending.productName}” goes back to{' '}
-            {pending.userEmail ?? 'the buyer'}. Their access to what it paid for ends, and a certificate
-            earned with it is revoked. This cannot be undone.
+            {pending.userEmail ?? 'the buyer'}. Their access to what it paid for ends (for a subscription
+            payment: the period it paid for), and a certificate earned with it is revoked. This cannot be
+            undone.
           </p>
         )}
       </ConfirmDialog>

@@ -12,8 +12,9 @@ import {
   checkoutStatusSchema,
   paymentsInfoSchema,
   promoQuoteSchema,
-  refundedSchema,
   revenueSchema,
+  testRenewalSchema,
+  transactionRefundedSchema,
   salesSchema,
   transactionListSchema,
   type CheckoutStatus,
@@ -127,11 +128,32 @@ export function useRevenue() {
   });
 }
 
+/** Admin: refunds one payment row (a purchase, a subscription's first payment or a renewal). */
 export function useRefund() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (checkoutId: string) =>
-      api.post(`/api/admin/payments/checkouts/${encodeURIComponent(checkoutId)}/refund`, refundedSchema),
+    mutationFn: (transactionId: string) =>
+      api.post(
+        `/api/admin/payments/transactions/${encodeURIComponent(transactionId)}/refund`,
+        transactionRefundedSchema,
+      ),
+    onSettled: () => {
+      void client.invalidateQueries({ queryKey: paymentKeys.transactions });
+      void client.invalidateQueries({ queryKey: paymentKeys.revenue });
+    },
+  });
+}
+
+/** Admin, test checkout only: simulate a test subscription's next billing. */
+export function useSimulateRenewal() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (input: { checkoutId: string; outcome: 'paid' | 'failed' | 'cancelled' }) =>
+      api.post(
+        `/api/admin/payments/test-subscriptions/${encodeURIComponent(input.checkoutId)}/simulate`,
+        testRenewalSchema,
+        { outcome: input.outcome },
+      ),
     onSettled: () => {
       void client.invalidateQueries({ queryKey: paymentKeys.transactions });
       void client.invalidateQueries({ queryKey: paymentKeys.revenue });
