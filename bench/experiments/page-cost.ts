@@ -12,7 +12,9 @@ const handle = await connectDatabase({ pglite });
 await migrate(handle);
 const db = createDb(handle);
 await seedDemo(db);
-const { rows } = await sql<{ userId: string }>`select e.user_id from enrollments e join courses c on c.id = e.course_id
+const { rows } = await sql<{
+  userId: string;
+}>`select e.user_id from enrollments e join courses c on c.id = e.course_id
   where c.slug = ${SLUG} order by e.progress_percentage desc limit 1`.execute(handle.kysely);
 const user = { id: rows[0]!.userId };
 
@@ -25,7 +27,9 @@ async function time(label: string, fn: () => Promise<unknown>, n = 300) {
   const wall = (performance.now() - t0) / n;
   // CPU time of this process per page: PGlite runs in it, so it is the engine's cost too, and far
   // less disturbed than wall time by other work on a shared machine.
-  console.log(`${label}: ${(((cpu.user + cpu.system) / n) / 1000).toFixed(3)} ms CPU, ${wall.toFixed(3)} ms wall`);
+  console.log(
+    `${label}: ${((cpu.user + cpu.system) / n / 1000).toFixed(3)} ms CPU, ${wall.toFixed(3)} ms wall`,
+  );
 }
 const signed = compiledCoursePageQuery(handle.kysely, SLUG, user.id);
 const anon = compiledCoursePageQuery(handle.kysely, SLUG, null);
@@ -34,13 +38,22 @@ await time('owner, pglite.query', () => pglite.query(signed.sql, [...signed.para
 await time('anon readAs', () => db.readAs(null, { compile: () => anon } as never));
 await time('signed-in readAs', () => db.readAs(user, { compile: () => signed } as never));
 const { inlineParameters } = await import('../../server/db/session.ts');
-await time('anon simple literal (old path)', () => handle.simpleQuery(`SELECT set_config('role', 'anon', true), set_config('request.jwt.claims', '{"role":"anon"}', true);\n${inlineParameters(anon.sql, anon.parameters)}`));
+await time('anon simple literal (old path)', () =>
+  handle.simpleQuery(
+    `SELECT set_config('role', 'anon', true), set_config('request.jwt.claims', '{"role":"anon"}', true);\n${inlineParameters(anon.sql, anon.parameters)}`,
+  ),
+);
 await time('owner simple literal', () => handle.simpleQuery(inlineParameters(signed.sql, signed.parameters)));
 await time('header only (signed-in)', () => db.readAs(user, sql`select 1`));
-if (process.env.EXPLAIN) for (let run = 0; run < 3; run++) {
-  const plan = await db.asUser(user, (tx) =>
-    sql.raw(`explain (analyze, verbose, buffers) ${signed.sql.replace(/\$(\d+)/g, (_, n) => `'${signed.parameters[Number(n) - 1]}'`)}`).execute(tx),
-  );
-  if (run === 2) for (const r of plan.rows as Record<string, string>[]) console.log(Object.values(r)[0]);
-}
+if (process.env.EXPLAIN)
+  for (let run = 0; run < 3; run++) {
+    const plan = await db.asUser(user, (tx) =>
+      sql
+        .raw(
+          `explain (analyze, verbose, buffers) ${signed.sql.replace(/\$(\d+)/g, (_, n) => `'${signed.parameters[Number(n) - 1]}'`)}`,
+        )
+        .execute(tx),
+    );
+    if (run === 2) for (const r of plan.rows as Record<string, string>[]) console.log(Object.values(r)[0]);
+  }
 await handle.close();
