@@ -207,6 +207,6 @@ export const learningRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: revokedGrantSchema, ...errors },
       },
     },
-    (request) => revokeAccess(request, request.params.courseId, request.body.email),
+    (request) => revokeAccess(request, request.params.courseId, request.body.email, heartbeats),
   );
 };
