@@ -89,7 +89,7 @@ export interface HeartbeatBufferOptions {
   chunkSize?: number;
   /** Flush early once this many (learner, lesson) pairs wait (default 5000). */
   maxPending?: number;
-  /** How long an allowed access answer is remembered (default: windowMs; 0 when coalescing is off). */
+  /** How long an allowed access answer is remembered (default: windowMs; always 0 when coalescing is off). */
   accessTtlMs?: number;
   /** The access memo's clock (tests). */
   now?: () => number;
