@@ -23,9 +23,12 @@ export const ENGINES = (process.env.BENCH_ENGINES ?? 'pglite,postgres').split(',
 export const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const LOG_LEVEL = (process.env.BENCH_LOG_LEVEL ?? 'warn') as LogLevel;
 export const JWT_SECRET = 'bench-secret-that-is-at-least-32-characters-long';
-/** Comma-separated parts of case names: only the cases whose name contains one of them run. */
+/**
+ * Parts of case names separated by `|` (names hold commas): only the cases whose name contains one
+ * of them run, e.g. `BENCH_ONLY='browse, route|browse, pgbench -M prepared -c 8'`.
+ */
 export const ONLY = (process.env.BENCH_ONLY ?? '')
-  .split(',')
+  .split('|')
   .map((s) => s.trim())
   .filter(Boolean);
 /** A file to write a CPU profile of this process (the apps run here) over the measured rounds. */
