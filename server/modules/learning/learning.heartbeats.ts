@@ -85,7 +85,12 @@ export interface HeartbeatBufferOptions {
   db: Db;
   windowMs: number;
   log: FastifyBaseLogger;
-  /** Heartbeats written per transaction (default: 250 on PostgreSQL, 50 on PGlite, whose engine a flush holds). */
+  /**
+   * Heartbeats written per transaction (default 50). A completion or a progress read of a learner
+   * whose heartbeats are being written waits for their whole chunk: with every trigger a heartbeat
+   * row costs ~2 ms of database time warm and 3–6 ms on a busy machine, so a chunk of 250 held them
+   * up to a second (bench/README.md), one of 50 a fifth of that, for the same cost per heartbeat.
+   */
   chunkSize?: number;
   /** Flush early once this many (learner, lesson) pairs wait (default 5000). */
   maxPending?: number;
@@ -111,7 +116,7 @@ export function mergeHeartbeat(entry: PendingHeartbeat, report: ProgressReport, 
 
 export function createHeartbeatBuffer(options: HeartbeatBufferOptions): HeartbeatBuffer {
   const { db, windowMs, log } = options;
-  const chunkSize = options.chunkSize ?? (db.engine === 'pglite' ? 50 : 250);
+  const chunkSize = options.chunkSize ?? 50;
   const maxPending = options.maxPending ?? 5000;
   const waiting = new Map<string, PendingHeartbeat>();
   /** Entries being written, and the write they are part of. */
