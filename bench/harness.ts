@@ -5,6 +5,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +23,16 @@ export const ENGINES = (process.env.BENCH_ENGINES ?? 'pglite,postgres').split(',
 export const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const LOG_LEVEL = (process.env.BENCH_LOG_LEVEL ?? 'warn') as LogLevel;
 export const JWT_SECRET = 'bench-secret-that-is-at-least-32-characters-long';
+/**
+ * Parts of case names separated by `|` (names hold commas): only the cases whose name contains one
+ * of them run, e.g. `BENCH_ONLY='browse, route|browse, pgbench -M prepared -c 8'`.
+ */
+export const ONLY = (process.env.BENCH_ONLY ?? '')
+  .split('|')
+  .map((s) => s.trim())
+  .filter(Boolean);
+/** A file to write a CPU profile of this process (the apps run here) over the measured rounds. */
+export const CPU_PROFILE = process.env.BENCH_CPU_PROFILE;
 export const AUTOCANNON = fileURLToPath(new URL('../node_modules/autocannon/autocannon.js', import.meta.url));
 
 /** One round of one case. */
@@ -195,7 +206,17 @@ export function pgbenchCase(
 
 // ---------------------------------------------------------------- rounds
 
-export async function runRounds(cases: Case[], database?: string) {
+export async function runRounds(all: Case[], database?: string) {
+  const cases = ONLY.length ? all.filter((c) => ONLY.some((part) => c.name.includes(part))) : all;
+  const profiler = CPU_PROFILE ? await startProfile() : undefined;
+  try {
+    await measureRounds(cases, database);
+  } finally {
+    if (profiler) await stopProfile(profiler, CPU_PROFILE!);
+  }
+}
+
+async function measureRounds(cases: Case[], database?: string) {
   const byCase = cases.map((c) => {
     const result: Result = {
       engine: c.engine,
@@ -225,6 +246,62 @@ export async function runRounds(cases: Case[], database?: string) {
       );
     }
   }
+}
+
+// ---------------------------------------------------------------- CPU profile
+
+async function startProfile() {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  return session;
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+
+/**
+ * Writes the profile (open it in Chrome DevTools) and logs where this process spent its samples,
+ * by function and by package, warm-ups and every case included.
+ */
+async function stopProfile(session: Session, file: string) {
+  const { profile } = (await session.post('Profiler.stop')) as {
+    profile: { nodes: ProfileNode[] };
+  };
+  session.disconnect();
+  writeFileSync(file, JSON.stringify(profile));
+  const total = profile.nodes.reduce((n, node) => n + (node.hitCount ?? 0), 0) || 1;
+  const byFunction = new Map<string, number>();
+  const byPackage = new Map<string, number>();
+  for (const node of profile.nodes) {
+    const hits = node.hitCount ?? 0;
+    if (!hits) continue;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const where = url.replace(/^file:\/\//, '');
+    const pkg =
+      /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(where)?.[1] ??
+      (where.includes('/server/')
+        ? 'server/' + (where.split('/server/')[1]?.split('/').slice(0, -1).join('/') ?? '')
+        : where
+          ? 'node:' + where.split('/').pop()
+          : `(${functionName || 'native'})`);
+    const fn = `${functionName || '(anonymous)'} ${where.split('/').slice(-2).join('/')}:${lineNumber + 1}`;
+    byFunction.set(fn, (byFunction.get(fn) ?? 0) + hits);
+    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + hits);
+  }
+  const top = (map: Map<string, number>, n: number) =>
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([name, hits]) => `  ${((100 * hits) / total).toFixed(1).padStart(5)} %  ${name}`)
+      .join('\n');
+  log(`CPU profile written to ${file} (${total} samples). Self time by package:\n${top(byPackage, 25)}`);
+  log(`Self time by function:\n${top(byFunction, 40)}`);
 }
 
 // ---------------------------------------------------------------- the app

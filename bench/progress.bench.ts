@@ -14,6 +14,9 @@
  *   BENCH_LEARNERS         simulated learners (default 1000)
  *   BENCH_ENGINES          default `postgres`; `pglite` too runs the HTTP cases on PGlite (no pgbench)
  *   BENCH_FLUSH_MS         the coalescing window of the coalesced case (default: the app's default)
+ *   BENCH_ACCESS_MEMO_MS   how long the coalesced case remembers access (default: the app's default);
+ *                          the case "…, access memo off" runs the same with 0, in the same rounds
+ *   BENCH_ONLY, BENCH_CPU_PROFILE   see bench/harness.ts (a subset of the cases; a CPU profile)
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -52,9 +55,11 @@ const UPSERT_KEYS = LEARNERS * LESSONS;
 
 const DEFAULT_FLUSH_MS = parseConfig({}).progressHeartbeatFlushMs;
 const FLUSH_MS = process.env.BENCH_FLUSH_MS ?? String(DEFAULT_FLUSH_MS);
+const MEMO_MS = process.env.BENCH_ACCESS_MEMO_MS ?? String(parseConfig({}).progressAccessMemoMs);
 
 const ROUTE_IMMEDIATE = 'route, every report written before answering';
-const ROUTE_COALESCED = `route, heartbeats coalesced (${FLUSH_MS} ms)`;
+const ROUTE_COALESCED = `route, heartbeats coalesced (${FLUSH_MS} ms), access memo ${MEMO_MS} ms`;
+const ROUTE_NO_MEMO = `route, heartbeats coalesced (${FLUSH_MS} ms), access memo off`;
 const PGBENCH = 'pgbench single-row upsert -M prepared -c 8';
 const HTTP_CEILING = 'HTTP ceiling: GET /healthz';
 
@@ -265,7 +270,14 @@ async function benchEngine(engine: 'pglite' | 'postgres') {
   writeFileSync(files.input, JSON.stringify(input));
 
   const immediate = await h.startApp(db, { PROGRESS_HEARTBEAT_FLUSH_MS: '0' });
-  const coalesced = await h.startApp(db, { PROGRESS_HEARTBEAT_FLUSH_MS: FLUSH_MS });
+  const coalesced = await h.startApp(db, {
+    PROGRESS_HEARTBEAT_FLUSH_MS: FLUSH_MS,
+    PROGRESS_ACCESS_MEMO_MS: MEMO_MS,
+  });
+  const noMemo = await h.startApp(db, {
+    PROGRESS_HEARTBEAT_FLUSH_MS: FLUSH_MS,
+    PROGRESS_ACCESS_MEMO_MS: '0',
+  });
   // Two learners not in the load: a heartbeat answers 200 written, 202 coalesced.
   const probe = seeded.learners.slice(-2);
   const immediateStatus = await checkRoute(immediate.base, probe[0]!.token, seeded.lessons[0]!.id);
@@ -275,6 +287,7 @@ async function benchEngine(engine: 'pglite' | 'postgres') {
   const cases: Case[] = [
     loadCase(engine, ROUTE_IMMEDIATE, immediate.base, files),
     loadCase(engine, ROUTE_COALESCED, coalesced.base, files),
+    loadCase(engine, ROUTE_NO_MEMO, noMemo.base, files),
     // What any route can reach on this machine: no database, no body, same server and load tool.
     h.httpCase(engine, HTTP_CEILING, `${coalesced.base}/healthz`, undefined, 'no database work'),
   ];
@@ -290,6 +303,7 @@ async function benchEngine(engine: 'pglite' | 'postgres') {
   } finally {
     await immediate.app.close();
     await coalesced.app.close();
+    await noMemo.app.close();
     try {
       const state = JSON.parse(readFileSync(files.state, 'utf8')) as LoadState;
       const check = await checkPositions(db, seeded.learners, state);
@@ -339,7 +353,7 @@ function report() {
   };
   const met = (ok: boolean | null) => (ok === null ? '–' : ok ? 'met' : '**not met**');
   for (const engine of new Set(h.results.map((r) => r.engine))) {
-    for (const name of [ROUTE_IMMEDIATE, ROUTE_COALESCED]) {
+    for (const name of [ROUTE_IMMEDIATE, ROUTE_COALESCED, ROUTE_NO_MEMO]) {
       if (engine === 'postgres') {
         const value = ratioValue(engine, name);
         lines.push(
@@ -353,7 +367,14 @@ function report() {
     }
     lines.push(
       `| ${engine} | coalesced / written before answering | ${h.ratio(engine, ROUTE_COALESCED, ROUTE_IMMEDIATE)} | | |`,
+      `| ${engine} | access memo on / off (both coalesced) | ${h.ratio(engine, ROUTE_COALESCED, ROUTE_NO_MEMO)} | | |`,
     );
+    // The memo only spares reads when a learner reports again within it: say how often they did.
+    const rps = h.median(h.find(engine, ROUTE_COALESCED)?.rounds.map((s) => s.rps) ?? []);
+    if (rps)
+      lines.push(
+        `| ${engine} | each learner reported every (coalesced case; the web player: 10 s) | ${h.fmt(LEARNERS / rps, 1)} s | | |`,
+      );
     if (engine === 'postgres')
       lines.push(
         `| ${engine} | ${HTTP_CEILING} (no database) / pgbench upsert | ${h.ratio(engine, HTTP_CEILING, PGBENCH)} | | |`,

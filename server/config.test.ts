@@ -43,6 +43,7 @@ describe('parseConfig', () => {
       },
       quizzes: { graceSeconds: 10, sweepIntervalSeconds: 30 },
       progressHeartbeatFlushMs: 2000,
+      progressAccessMemoMs: 2000,
       judge: {
         slots: availableParallelism(),
         workDir: undefined,
@@ -95,6 +96,7 @@ describe('parseConfig', () => {
       QUIZ_GRACE_SECONDS: '5',
       QUIZ_SWEEP_INTERVAL_SECONDS: '0',
       PROGRESS_HEARTBEAT_FLUSH_MS: '0',
+      PROGRESS_ACCESS_MEMO_MS: '15000',
       UW_JUDGE_SLOTS: '3',
       UW_JUDGE_DIR: '/var/lib/uw-judge',
       UW_JUDGE_UID_BASE: '70000',
@@ -139,6 +141,7 @@ describe('parseConfig', () => {
       uploads: { maxBytes: { image: 1000, video: 2000, resource: 3000 }, urlTtlSeconds: 60 },
       quizzes: { graceSeconds: 5, sweepIntervalSeconds: 0 },
       progressHeartbeatFlushMs: 0,
+      progressAccessMemoMs: 15000,
       judge: {
         slots: 3,
         workDir: '/var/lib/uw-judge',

@@ -52,6 +52,11 @@ export interface Config {
    * (milliseconds); 0 writes every report before answering it. Completions and notes never wait.
    */
   progressHeartbeatFlushMs: number;
+  /**
+   * How long a learner's allowed access to a lesson is remembered for their position-only
+   * heartbeats (milliseconds, per sign-in session); 0 checks it on every heartbeat.
+   */
+  progressAccessMemoMs: number;
   /** The code judge worker: concurrent sandbox runs and where the sandbox finds its tools. */
   judge: JudgeConfig;
   /**
@@ -158,6 +163,7 @@ const envSchema = z.object({
   QUIZ_GRACE_SECONDS: int(0, 300).default(10),
   QUIZ_SWEEP_INTERVAL_SECONDS: int(0, 3600).default(30),
   PROGRESS_HEARTBEAT_FLUSH_MS: int(0, 10_000).default(2000),
+  PROGRESS_ACCESS_MEMO_MS: int(0, 60_000).default(2000),
   UW_JUDGE_SLOTS: int(1, 256).optional(),
   UW_JUDGE_DIR: z.string().regex(/^\//).optional(),
   UW_JUDGE_UID_BASE: int(1000, 2 ** 31 - 65_536).default(60_000),
@@ -218,6 +224,7 @@ export const EXPECTED: Record<EnvName, string> = {
   QUIZ_GRACE_SECONDS: 'an integer number of seconds from 0 to 300',
   QUIZ_SWEEP_INTERVAL_SECONDS: 'an integer number of seconds from 0 (no sweep) to 3600',
   PROGRESS_HEARTBEAT_FLUSH_MS: 'an integer number of milliseconds from 0 (off) to 10000',
+  PROGRESS_ACCESS_MEMO_MS: 'an integer number of milliseconds from 0 (off) to 60000',
   UW_JUDGE_SLOTS: 'an integer from 1 to 256 (concurrent sandboxed runs per judge worker)',
   UW_JUDGE_DIR: 'an absolute directory path',
   UW_JUDGE_UID_BASE: 'an integer uid from 1000 (slot uids start here when the worker runs as root)',
@@ -339,6 +346,7 @@ export function parseConfig(env: Record<string, string | undefined>): ParsedConf
     },
     quizzes: { graceSeconds: e.QUIZ_GRACE_SECONDS, sweepIntervalSeconds: e.QUIZ_SWEEP_INTERVAL_SECONDS },
     progressHeartbeatFlushMs: e.PROGRESS_HEARTBEAT_FLUSH_MS,
+    progressAccessMemoMs: e.PROGRESS_ACCESS_MEMO_MS,
     judge: {
       slots: e.UW_JUDGE_SLOTS ?? availableParallelism(),
       workDir: e.UW_JUDGE_DIR,

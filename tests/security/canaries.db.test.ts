@@ -328,6 +328,9 @@ function callFor(name: string, args: string) {
     case 'text, text':
       return sql`select to_jsonb(r) as row from unnest(${texts}::text[]) as a(v)
                    cross join unnest(${texts}::text[]) as b(t) cross join lateral ${fn}(a.v, b.t) r`;
+    case 'text, integer': // search_published_courses(search, fuzzy_below): with and without the typo search
+      return sql`select to_jsonb(r) as row from unnest(${texts}::text[]) as a(v)
+                   cross join (values (0), (1000)) as b(n) cross join lateral ${fn}(a.v, b.n) r`;
     case 'uuid, text, timestamp with time zone':
       return sql`select to_jsonb(r) as row from unnest(${ids}::uuid[]) as a(v)
                    cross join unnest(${texts}::text[]) as b(t) cross join lateral ${fn}(a.v, b.t, null) r`;

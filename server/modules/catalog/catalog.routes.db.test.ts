@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CourseCard, CourseList } from '../../../contracts/catalog.ts';
 import { TEST_JWT_SECRET, testConfig } from '../../../tests/helpers/test-app.ts';
@@ -105,6 +106,47 @@ describe('search relevance', () => {
     expect(ids(await list({ q: 'programming -spreadsheets', category }))).toEqual([]);
     expect(ids(await list({ q: '"programming with spreadsheets"', category }))).toEqual([course.id]);
     expect(ids(await list({ q: '"spreadsheets programming"', category }))).toEqual([]);
+  });
+
+  it('ranks a strong title match first among many description-only matches, across pages', async () => {
+    const category = freshCategory();
+    const weak = [];
+    for (let i = 0; i < 30; i++)
+      weak.push(
+        await add({
+          category,
+          title: `Crafts volume ${i}`,
+          description: `Wool, wood and now and then a little marquetryx, part ${i}.`,
+        }),
+      );
+    const strong = await add({ category, title: 'Marquetryx for beginners', description: 'Inlays.' });
+    const pages = await allPages({ q: 'marquetryx', category, limit: 7 });
+    expect(pages[0]).toBe(strong.id);
+    expect(new Set(pages)).toEqual(new Set([strong.id, ...weak.map((c) => c.id)]));
+    expect(pages).toHaveLength(31);
+    // While the word is still being typed, too.
+    expect(ids(await list({ q: 'marquet', category, limit: 3 }))[0]).toBe(strong.id);
+  });
+
+  it('forgives a typo in a title only when the words as typed find few courses', async () => {
+    const category = freshCategory();
+    const byWord = [];
+    for (let i = 0; i < 3; i++)
+      byWord.push(await add({ category, title: `Pens ${i}`, description: 'All about quillfeather nibs.' }));
+    const typo = await add({ category, title: 'Quilfeather basics' });
+    // Three courses have the word: below the default threshold, the similar title is found too.
+    expect(new Set(ids(await list({ q: 'quillfeather', category })))).toEqual(
+      new Set([...byWord.map((c) => c.id), typo.id]),
+    );
+    const search = (below: number) =>
+      db.asAnon(async (tx) => {
+        const { rows } = await sql<{ id: string }>`
+          select id from private.search_published_courses('quillfeather', ${below}::int)`.execute(tx);
+        return new Set(rows.map((r) => r.id));
+      });
+    // At or above the threshold the words found enough: no trigram search, no typo match.
+    expect(await search(3)).toEqual(new Set(byWord.map((c) => c.id)));
+    expect(await search(4)).toEqual(new Set([...byWord.map((c) => c.id), typo.id]));
   });
 
   it('tolerates a typo in a title word (trigram similarity)', async () => {

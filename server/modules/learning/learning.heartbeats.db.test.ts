@@ -3,12 +3,18 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../tests/helpers/test-db.ts';
 import { progressReportSchema, type ProgressReportInput } from '../../../contracts/learning.ts';
 import type { SessionUser } from '../../db/session.ts';
-import { requestDbFor } from '../../platform/auth.ts';
+import { requestDbFor, type RequestDb } from '../../platform/auth.ts';
 import { createLogger } from '../../platform/logger.ts';
 import { buildCourse, makeUser, type BuiltCourse } from '../courses/courses.fixtures.ts';
 import { callerFor, enrolFree } from '../courses/courses.service.ts';
 import { createHeartbeatBuffer } from './learning.heartbeats.ts';
-import { acceptProgressReport, getCourseProgress, reportProgress } from './learning.service.ts';
+import {
+  acceptProgressReport,
+  getCourseProgress,
+  grantAccess,
+  reportProgress,
+  revokeAccess,
+} from './learning.service.ts';
 
 let t: TestDatabase;
 let owner: SessionUser;
@@ -343,6 +349,197 @@ describe('heartbeat coalescing', () => {
     });
     expect(buffer.size).toBe(0);
     await buffer.close();
+  });
+});
+
+// ---------------------------------------------------------------- the access memo
+
+/** A caller whose one-round-trip reads are counted (a remembered heartbeat makes none). */
+function counted(user: SessionUser) {
+  const db = requestDbFor(t.db, user);
+  const reads = { count: 0 };
+  const read: RequestDb['read'] = (build) => {
+    reads.count++;
+    return db.read(build);
+  };
+  return { user, db: { run: db.run, read }, reads };
+}
+
+/** A buffer that never flushes on its own, whose access memo runs on a clock the test moves. */
+function clockedBuffer(accessTtlMs = 2000) {
+  const clock = { t: Date.now() };
+  const buffer = createHeartbeatBuffer({ db: t.db, windowMs: 600_000, accessTtlMs, now: () => clock.t, log });
+  return { buffer, clock };
+}
+
+const beat = (s: number, position: number, active = 10) =>
+  report({ clientTime: at(s), positionSeconds: position, watchedSeconds: position, activeSeconds: active });
+
+async function emailOf(user: SessionUser) {
+  const profile = await t.db.asSystem((tx) =>
+    tx.selectFrom('profiles').select('email').where('id', '=', user.id).executeTakeFirstOrThrow(),
+  );
+  return profile.email;
+}
+
+describe('heartbeat access memo', () => {
+  it('reads access once per window: later heartbeats read nothing and answer the accumulated state', async () => {
+    const course = await buildCourse(t.db, owner);
+    const learner = await learnerIn(course, 'memo-once');
+    const video = course.lessonIds[0]!;
+    const { buffer, clock } = clockedBuffer();
+    const caller = counted(learner);
+
+    const first = await acceptProgressReport(caller, video, beat(0, 10), buffer);
+    const second = await acceptProgressReport(caller, video, beat(10, 20), buffer);
+    await buffer.flush(); // written meanwhile: the remembered row already holds what was accepted
+    const third = await acceptProgressReport(caller, video, beat(20, 30), buffer);
+    expect([first.queued, second.queued, third.queued]).toEqual([true, true, true]);
+    expect(caller.reads.count).toBe(1);
+    expect(third.state.lesson).toMatchObject({ positionSeconds: 30, timeSpentSeconds: 30 });
+    // A repeated (older) report changes nothing, as in the database.
+    const repeat = await acceptProgressReport(caller, video, beat(10, 20), buffer);
+    expect(repeat.state.lesson).toMatchObject({ positionSeconds: 30, timeSpentSeconds: 30 });
+
+    clock.t += 2000; // expired: the next heartbeat reads again, and the read agrees with the memory
+    await buffer.flush();
+    const fourth = await acceptProgressReport(caller, video, beat(30, 40), buffer);
+    expect(caller.reads.count).toBe(2);
+    expect(fourth.state.lesson).toMatchObject({ positionSeconds: 40, timeSpentSeconds: 40 });
+    await buffer.close();
+    expect(await row(learner.id, video)).toMatchObject({ videoPositionSeconds: 40, timeSpentSeconds: 40 });
+    await expectCountersConsistent(learner.id, course.id);
+  });
+
+  it("never lets another learner, session or lesson in on someone's memory", async () => {
+    const course = await buildCourse(t.db, owner);
+    const learner = await learnerIn(course, 'memo-owner');
+    const stranger = await makeUser(t.db, 'student', 'memo-stranger');
+    const draft = await buildCourse(t.db, owner, { draft: true });
+    const { buffer } = clockedBuffer();
+    await acceptProgressReport(as(learner), course.lessonIds[0]!, beat(0, 10), buffer);
+
+    await expect(
+      acceptProgressReport(as(stranger), course.lessonIds[0]!, beat(0, 10), buffer),
+    ).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(
+      acceptProgressReport(as(learner), draft.lessonIds[0]!, beat(0, 10), buffer),
+    ).rejects.toMatchObject({ code: 'not_found' });
+    // Another sign-in session of the same learner pays its own read, where the session is checked
+    // (28000: the API answers 401) — here one that does not exist.
+    const otherSession = counted({ ...learner, sessionId: crypto.randomUUID() });
+    await expect(
+      acceptProgressReport(otherSession, course.lessonIds[0]!, beat(5, 15), buffer),
+    ).rejects.toMatchObject({ code: '28000' });
+    expect(otherSession.reads.count).toBe(1);
+    expect(buffer.size).toBe(1);
+    await buffer.close();
+    expect(await row(stranger.id, course.lessonIds[0]!)).toBeUndefined();
+  });
+
+  it('a revoked grant is forgotten at once on this instance: 403 on the next heartbeat', async () => {
+    const course = await buildCourse(t.db, owner);
+    const learner = await makeUser(t.db, 'student', 'memo-granted');
+    await grantAccess(as(owner), course.id, { email: await emailOf(learner) });
+    const video = course.lessonIds[0]!;
+    const { buffer } = clockedBuffer(600_000);
+    expect((await acceptProgressReport(as(learner), video, beat(0, 10), buffer)).queued).toBe(true);
+
+    expect(await revokeAccess(as(owner), course.id, await emailOf(learner), buffer)).toEqual({
+      revoked: true,
+    });
+    await expect(acceptProgressReport(as(learner), video, beat(10, 20), buffer)).rejects.toMatchObject({
+      code: 'forbidden',
+    });
+    // What was accepted before the revocation is not written after it.
+    await buffer.close();
+    expect(await row(learner.id, video)).toBeUndefined();
+  });
+
+  it('access ended elsewhere: heartbeats within the window are accepted but never written, the others are', async () => {
+    const course = await buildCourse(t.db, owner);
+    const ended = await learnerIn(course, 'memo-ended');
+    const kept = await learnerIn(course, 'memo-kept');
+    const video = course.lessonIds[0]!;
+    const { buffer, clock } = clockedBuffer();
+    for (const learner of [ended, kept]) await acceptProgressReport(as(learner), video, beat(0, 10), buffer);
+    // A refund, an expiry, another instance's revocation: nothing this instance sees.
+    await t.db.asSystem((tx) =>
+      tx
+        .updateTable('enrollments')
+        .set({ expiresAt: new Date(Date.now() - 1000) })
+        .where('userId', '=', ended.id)
+        .execute(),
+    );
+    const within = await acceptProgressReport(as(ended), video, beat(10, 20), buffer);
+    expect(within.queued).toBe(true);
+    await acceptProgressReport(as(kept), video, beat(10, 20), buffer);
+
+    await buffer.flush();
+    expect(await row(ended.id, video)).toBeUndefined();
+    expect(await row(kept.id, video)).toMatchObject({ videoPositionSeconds: 20, timeSpentSeconds: 20 });
+
+    clock.t += 2000;
+    await expect(acceptProgressReport(as(ended), video, beat(20, 30), buffer)).rejects.toMatchObject({
+      code: 'forbidden',
+    });
+    await buffer.close();
+    expect(await row(ended.id, video)).toBeUndefined();
+    await expectCountersConsistent(kept.id, course.id);
+  });
+
+  it('an unpublished course or a deleted lesson: the flush skips it, and after the window it is refused', async () => {
+    const course = await buildCourse(t.db, owner);
+    const other = await buildCourse(t.db, owner);
+    const learner = await learnerIn(course, 'memo-unpublished');
+    await enrol(learner, other);
+    const [video, article] = [course.lessonIds[0]!, other.lessonIds[1]!];
+    const { buffer, clock } = clockedBuffer();
+    await acceptProgressReport(as(learner), video, beat(0, 10), buffer);
+    await acceptProgressReport(as(learner), article, beat(0, 0), buffer);
+    await t.db.asSystem(async (tx) => {
+      await tx.updateTable('courses').set({ status: 'draft' }).where('id', '=', course.id).execute();
+      await tx
+        .updateTable('courseLessons')
+        .set({ deletedAt: new Date() })
+        .where('id', '=', article)
+        .execute();
+    });
+    // Remembered: still accepted within the window…
+    expect((await acceptProgressReport(as(learner), video, beat(10, 20), buffer)).queued).toBe(true);
+    expect((await acceptProgressReport(as(learner), article, beat(10, 0), buffer)).queued).toBe(true);
+    // …but never written: the flush writes as the learner and skips what they may no longer write.
+    await buffer.flush();
+    expect(await row(learner.id, video)).toBeUndefined();
+    expect(await row(learner.id, article)).toBeUndefined();
+
+    clock.t += 2000;
+    await expect(acceptProgressReport(as(learner), video, beat(20, 30), buffer)).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    await expect(acceptProgressReport(as(learner), article, beat(20, 0), buffer)).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    await buffer.close();
+  });
+
+  it('a completion is written before answering even when remembered, and forgets the memory', async () => {
+    const course = await buildCourse(t.db, owner);
+    const learner = await learnerIn(course, 'memo-complete');
+    const video = course.lessonIds[0]!; // 150 s: complete at 135 s watched
+    const { buffer } = clockedBuffer(600_000);
+    const caller = counted(learner);
+    await acceptProgressReport(caller, video, beat(0, 100), buffer);
+    const done = await acceptProgressReport(caller, video, beat(10, 140), buffer);
+    expect(done.queued).toBe(false);
+    expect(done.state.lesson.status).toBe('completed');
+    expect(await row(learner.id, video)).toMatchObject({ status: 'completed', videoPositionSeconds: 140 });
+    const after = await acceptProgressReport(caller, video, beat(20, 50), buffer);
+    expect(after.queued).toBe(true);
+    expect(after.state.lesson).toMatchObject({ status: 'completed', positionSeconds: 50 });
+    expect(caller.reads.count).toBe(2);
+    await buffer.close();
+    await expectCountersConsistent(learner.id, course.id);
   });
 });
 

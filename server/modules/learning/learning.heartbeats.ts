@@ -10,6 +10,7 @@ import {
   type SessionUser,
   type Tx,
 } from '../../db/session.ts';
+import { createAccessMemo, type AccessMemo } from './learning.access-memo.ts';
 import { heartbeatUpsert, type HeartbeatWrite } from './learning.queries.ts';
 
 /**
@@ -27,14 +28,18 @@ import { heartbeatUpsert, type HeartbeatWrite } from './learning.queries.ts';
  * when the row already holds a newer report. Two instances behind a load balancer each coalesce
  * their own requests: the database still orders them.
  *
- * Access is checked when a heartbeat is accepted (lesson visible, may study, live sign-in session);
- * the batch write runs as each learner under RLS, so a learner whose access ended meanwhile is
- * refused there (their heartbeats are dropped, the others' written), but it does not repeat the
- * live-session check: a heartbeat accepted before a sign-out may still be written after it.
+ * Access is checked when a heartbeat is accepted (lesson visible, may study, live sign-in session),
+ * and that answer is remembered for `accessTtlMs` (`access`, learning.access-memo.ts: the same
+ * learner's next heartbeats on the lesson skip the read). The batch write runs as each learner
+ * under RLS and skips the rows of a lesson the learner may no longer write, so a learner whose
+ * access ended meanwhile loses their heartbeats and the others' are written; it does not repeat
+ * the live-session check: a heartbeat accepted before a sign-out may still be written after it.
  */
 export interface HeartbeatBuffer {
   /** 0: coalescing is off (every report is written before it is answered). */
   readonly windowMs: number;
+  /** Allowed (learner, session, lesson) answers, remembered for the heartbeat path. */
+  readonly access: AccessMemo;
   /**
    * Queues a heartbeat the caller was checked to be allowed to write (lesson visible, may study),
    * merged with the learner's waiting one on the lesson. Returns the waiting entry, or undefined
@@ -80,10 +85,19 @@ export interface HeartbeatBufferOptions {
   db: Db;
   windowMs: number;
   log: FastifyBaseLogger;
-  /** Heartbeats written per transaction (default: 250 on PostgreSQL, 50 on PGlite, whose engine a flush holds). */
+  /**
+   * Heartbeats written per transaction (default 50). A completion or a progress read of a learner
+   * whose heartbeats are being written waits for their whole chunk: with every trigger a heartbeat
+   * row costs ~2 ms of database time warm and 3–6 ms on a busy machine, so a chunk of 250 held them
+   * up to a second (bench/README.md), one of 50 a fifth of that, for the same cost per heartbeat.
+   */
   chunkSize?: number;
   /** Flush early once this many (learner, lesson) pairs wait (default 5000). */
   maxPending?: number;
+  /** How long an allowed access answer is remembered (default: windowMs; always 0 when coalescing is off). */
+  accessTtlMs?: number;
+  /** The access memo's clock (tests). */
+  now?: () => number;
 }
 
 const key = (userId: string, lessonId: string) => `${userId}:${lessonId}`;
@@ -102,7 +116,7 @@ export function mergeHeartbeat(entry: PendingHeartbeat, report: ProgressReport, 
 
 export function createHeartbeatBuffer(options: HeartbeatBufferOptions): HeartbeatBuffer {
   const { db, windowMs, log } = options;
-  const chunkSize = options.chunkSize ?? (db.engine === 'pglite' ? 50 : 250);
+  const chunkSize = options.chunkSize ?? 50;
   const maxPending = options.maxPending ?? 5000;
   const waiting = new Map<string, PendingHeartbeat>();
   /** Entries being written, and the write they are part of. */
@@ -111,6 +125,10 @@ export function createHeartbeatBuffer(options: HeartbeatBufferOptions): Heartbea
   let flushing: Promise<void> = Promise.resolve();
   let closed = windowMs <= 0;
   let earlyFlush = false;
+  const access = createAccessMemo({
+    ttlMs: windowMs <= 0 ? 0 : (options.accessTtlMs ?? windowMs),
+    ...(options.now ? { now: options.now } : {}),
+  });
 
   function schedule() {
     if (timer || closed) return;
@@ -198,6 +216,7 @@ export function createHeartbeatBuffer(options: HeartbeatBufferOptions): Heartbea
 
   return {
     windowMs,
+    access,
     get size() {
       return waiting.size;
     },
@@ -208,6 +227,8 @@ export function createHeartbeatBuffer(options: HeartbeatBufferOptions): Heartbea
       let entry = waiting.get(k);
       if (entry) {
         mergeHeartbeat(entry, report, acceptedAt);
+        // Written with the newest request's credentials (a learner may have signed in again).
+        entry.user = user;
       } else {
         const clientTime = new Date(report.clientTime);
         entry = {

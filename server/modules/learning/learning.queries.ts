@@ -156,6 +156,12 @@ export interface HeartbeatWrite {
  * rows end as if each report had been applied in order: position and report time of the newest
  * (the trigger ignores it when the row already has a newer report), watched seconds at their
  * maximum, and the active seconds of the chain's reports newer than the row's last report.
+ *
+ * Heartbeats are accepted before they are written (and, within the access memo's window, without
+ * reading the database), so the write re-checks what acceptance checked: a lesson the learner can
+ * no longer see (deleted, or its course unpublished) or a course they may no longer study is
+ * skipped, not written — and skipped quietly, so one learner's lost access does not fail the
+ * others' writes in the same flush. The insert policy (may study) still applies to what is written.
  */
 export function heartbeatUpsert(writes: HeartbeatWrite[]) {
   const chain = writes.flatMap((w) => w.chain.map((c) => ({ lessonId: w.lessonId, ...c })));
@@ -175,6 +181,9 @@ export function heartbeatUpsert(writes: HeartbeatWrite[]) {
            (select coalesce(sum(c.active_seconds), 0)::int from chain c where c.lesson_id = l.lesson_id),
            l.accessed_at, l.client_time
       from latest l
+      join public.course_lessons cl on cl.id = l.lesson_id and cl.deleted_at is null
+      join public.course_sections cs on cs.id = cl.section_id and cs.deleted_at is null
+     where private.can_study_course(cl.course_id)
      order by l.lesson_id
     on conflict (user_id, lesson_id) do update set
        status = excluded.status,

@@ -40,10 +40,12 @@ const signedIn = [{ bearerAuth: [] }];
 /** Progress, notes, My learning, the dashboard and access grants. Registered under /api. */
 export const learningRoutes: FastifyPluginAsyncZod = async (app) => {
   // Position-only heartbeats wait here up to PROGRESS_HEARTBEAT_FLUSH_MS (0: never); written on close.
+  // A learner's allowed access to a lesson is remembered for PROGRESS_ACCESS_MEMO_MS (learning.access-memo.ts).
   // The buffer writes as each learner through the app's Db, after the requests have ended.
   const heartbeats = createHeartbeatBuffer({
     db: app.db,
     windowMs: app.config.progressHeartbeatFlushMs,
+    accessTtlMs: app.config.progressAccessMemoMs,
     log: app.log,
   });
   app.addHook('onClose', async () => heartbeats.close());
@@ -207,6 +209,6 @@ export const learningRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: revokedGrantSchema, ...errors },
       },
     },
-    (request) => revokeAccess(request, request.params.courseId, request.body.email),
+    (request) => revokeAccess(request, request.params.courseId, request.body.email, heartbeats),
   );
 };

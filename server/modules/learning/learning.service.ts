@@ -20,6 +20,7 @@ import { z } from 'zod';
 import type { SessionUser, Tx } from '../../db/session.ts';
 import type { RequestDb } from '../../platform/auth.ts';
 import { AppError, findPgError } from '../../platform/errors.ts';
+import type { RememberedAccess } from './learning.access-memo.ts';
 import { writeHeartbeats, type HeartbeatBuffer, type PendingHeartbeat } from './learning.heartbeats.ts';
 import {
   findContinueLesson,
@@ -117,6 +118,9 @@ export async function reportProgress(
   heartbeats?: HeartbeatBuffer,
 ): Promise<ProgressState> {
   const user = requireUser(caller);
+  // The row changes by other means than a heartbeat: the next heartbeat reads it again (forgotten
+  // before, and after in case a heartbeat's read raced this write).
+  heartbeats?.access.forgetLesson(user.id, lessonId);
   const waiting = await heartbeats?.take(user.id, lessonId);
   return caller.db
     .run(async (tx) => {
@@ -141,7 +145,8 @@ export async function reportProgress(
       // Not written: the waiting heartbeats wait again (unless newer ones took their place).
       if (waiting) heartbeats!.restore(waiting);
       return refusedAsForbidden(error);
-    });
+    })
+    .finally(() => heartbeats?.access.forgetLesson(user.id, lessonId));
 }
 
 /**
@@ -183,6 +188,18 @@ export function projectHeartbeat(
   row: ProgressRow | null | undefined,
   pending: PendingHeartbeat,
 ): LessonProgress {
+  return lessonProgressDto(projectHeartbeatRow(row, pending));
+}
+
+/**
+ * projectHeartbeat as a row. Applying it again to its own result with the same or a later merge of
+ * the same reports adds nothing twice (only reports newer than the row's last count), so the access
+ * memo keeps the projection as the learner's row and projects the next heartbeats onto it.
+ */
+export function projectHeartbeatRow(
+  row: ProgressRow | null | undefined,
+  pending: PendingHeartbeat,
+): ProgressRow {
   const base: ProgressRow = row
     ? {
         ...row,
@@ -209,7 +226,7 @@ export function projectHeartbeat(
   const addedSeconds = pending.chain
     .filter((c) => c.clientTime.getTime() > after)
     .reduce((sum, c) => sum + c.activeSeconds, 0);
-  return lessonProgressDto({
+  return {
     ...base,
     status: base.status === 'not_started' ? 'in_progress' : base.status,
     videoPositionSeconds: newer ? cap(pending.positionSeconds) : base.videoPositionSeconds,
@@ -221,7 +238,25 @@ export function projectHeartbeat(
         ? base.lastAccessedAt
         : pending.acceptedAt,
     clientReportedAt: newer ? pending.clientTime : base.clientReportedAt,
-  });
+  };
+}
+
+/** The access read of a heartbeat (one round trip): throws not_found / forbidden as reportProgress. */
+async function readProgressAccess(
+  caller: LearningCaller,
+  user: SessionUser,
+  lessonId: string,
+): Promise<Omit<RememberedAccess, 'expiresAt'>> {
+  const [target] = await caller.db.read((qb) => progressTargetQuery(qb, user.id, lessonId));
+  if (!target) throw lessonNotFound();
+  if (!target.canStudy || !target.enrollment) throw cannotStudy();
+  return {
+    courseId: target.courseId,
+    contentType: target.contentType,
+    videoDurationSeconds: target.videoDurationSeconds,
+    row: target.progress ?? null,
+    enrollment: target.enrollment,
+  };
 }
 
 /**
@@ -229,7 +264,10 @@ export function projectHeartbeat(
  * complete yet, or a video's watched seconds reaching 90 %) is written before answering, through
  * reportProgress. Any other report — a position-only heartbeat — is queued in `heartbeats` when
  * coalescing is on, after the same access checks (404 / 403 at once: nothing unauthorised waits),
- * and answered 202 with the state it will leave. See contracts/learning.ts.
+ * and answered 202 with the state it will leave. The access answer is remembered for a few seconds
+ * (heartbeats.access: the learner's next heartbeats on the lesson read nothing); see
+ * learning.access-memo.ts for what that allows and why the write stays the authority.
+ * See contracts/learning.ts.
  */
 export async function acceptProgressReport(
   caller: LearningCaller,
@@ -240,11 +278,10 @@ export async function acceptProgressReport(
   const user = requireUser(caller);
   if (!heartbeats || heartbeats.windowMs <= 0)
     return { state: await reportProgress(caller, lessonId, report), queued: false };
-  const [target] = await caller.db.read((qb) => progressTargetQuery(qb, user.id, lessonId));
-  if (!target) throw lessonNotFound();
-  if (!target.canStudy || !target.enrollment) throw cannotStudy();
-  const row = target.progress;
-  const duration = target.contentType === 'video' ? (target.videoDurationSeconds ?? 0) : 0;
+  const remembered = heartbeats.access.find(user, lessonId);
+  const access = remembered ?? (await readProgressAccess(caller, user, lessonId));
+  const { row } = access;
+  const duration = access.contentType === 'video' ? (access.videoDurationSeconds ?? 0) : 0;
   const waiting = heartbeats.peek(user.id, lessonId);
   const watched = Math.max(report.watchedSeconds, waiting?.watchedSeconds ?? 0);
   const canComplete =
@@ -252,14 +289,18 @@ export async function acceptProgressReport(
   if (!canComplete) {
     const pending = heartbeats.add(
       user,
-      { lessonId, courseId: target.courseId, videoDurationSeconds: duration > 0 ? duration : null },
+      { lessonId, courseId: access.courseId, videoDurationSeconds: duration > 0 ? duration : null },
       report,
     );
-    if (pending)
+    if (pending) {
+      const projected = projectHeartbeatRow(row, pending);
+      if (remembered) remembered.row = projected;
+      else heartbeats.access.remember(user, lessonId, { ...access, row: projected });
       return {
-        state: { lesson: projectHeartbeat(row, pending), enrollment: enrollmentDto(target.enrollment) },
+        state: { lesson: lessonProgressDto(projected), enrollment: enrollmentDto(access.enrollment) },
         queued: true,
       };
+    }
   }
   return { state: await reportProgress(caller, lessonId, report, heartbeats), queued: false };
 }
@@ -521,9 +562,20 @@ export async function grantAccess(
   return grantDto(row);
 }
 
-/** Revokes a grant by email (owners and admins). `revoked` is false when there was no live grant. */
-export async function revokeAccess(caller: LearningCaller, courseId: string, email: string) {
+/**
+ * Revokes a grant by email (owners and admins). `revoked` is false when there was no live grant.
+ * The access this instance remembers for the course's heartbeats is forgotten (whose grant it was
+ * is not known here); other instances forget theirs within their memo's few seconds, and their
+ * flushes skip what the learner may no longer write.
+ */
+export async function revokeAccess(
+  caller: LearningCaller,
+  courseId: string,
+  email: string,
+  heartbeats?: HeartbeatBuffer,
+) {
   const revoked = await asGrantManager(caller, courseId, (tx) => revokeCourseAccess(tx, courseId, email));
+  if (revoked) heartbeats?.access.forgetCourse(courseId);
   return { revoked };
 }
 
