@@ -43,7 +43,7 @@ describe('parseConfig', () => {
       },
       quizzes: { graceSeconds: 10, sweepIntervalSeconds: 30 },
       progressHeartbeatFlushMs: 2000,
-      progressAccessMemoMs: 2000,
+      progressAccessMemoMs: 0,
       judge: {
         slots: availableParallelism(),
         workDir: undefined,

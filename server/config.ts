@@ -163,7 +163,7 @@ const envSchema = z.object({
   QUIZ_GRACE_SECONDS: int(0, 300).default(10),
   QUIZ_SWEEP_INTERVAL_SECONDS: int(0, 3600).default(30),
   PROGRESS_HEARTBEAT_FLUSH_MS: int(0, 10_000).default(2000),
-  PROGRESS_ACCESS_MEMO_MS: int(0, 60_000).default(2000),
+  PROGRESS_ACCESS_MEMO_MS: int(0, 60_000).default(0),
   UW_JUDGE_SLOTS: int(1, 256).optional(),
   UW_JUDGE_DIR: z.string().regex(/^\//).optional(),
   UW_JUDGE_UID_BASE: int(1000, 2 ** 31 - 65_536).default(60_000),
