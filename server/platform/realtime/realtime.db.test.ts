@@ -110,6 +110,24 @@ describe('GET /realtime: the handshake', () => {
     expect(await handshakeStatus(baseUrl, { authorization: `Bearer ${token}` })).toBe(101);
   });
 
+  it('refuses a still-valid token whose sign-in session has ended (401), and accepts one of a live session', async () => {
+    const [ended, live] = await t.db.asSystem(
+      async (tx) =>
+        (
+          await sql<{
+            id: string;
+          }>`insert into private.auth_sessions (user_id, expires_at, revoked_at, revoked_reason)
+            values (${u.a}, now() + interval '1 day', now(), 'sign_out'), (${u.a}, now() + interval '1 day', null, null)
+            returning id`.execute(tx)
+        ).rows,
+    );
+    const bearer = async (sessionId: string) => ({
+      authorization: `Bearer ${await tokenFor({ id: u.a, sessionId })}`,
+    });
+    expect(await handshakeStatus(baseUrl, await bearer(ended!.id))).toBe(401);
+    expect(await handshakeStatus(baseUrl, await bearer(live!.id))).toBe(101);
+  });
+
   it('answers malformed frames and unknown topics with bad_message, and keeps the socket', async () => {
     const socket = await socketOf('a');
     socket.ws.send('not json');

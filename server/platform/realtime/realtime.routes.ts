@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -108,6 +109,9 @@ async function realtime(app: FastifyInstance, { config, db }: RealtimeOptions) {
       schema: { hide: true },
       preHandler: async (request) => {
         if (!request.user) throw new AppError('unauthorized', 'Sign in to receive live updates.');
+        // A token outlives the session it was issued for by up to its lifetime: refuse the socket
+        // now (401) rather than at its first subscribe. The header's liveness check raises 28000.
+        await request.db.read((qb) => qb.selectNoFrom(sql<number>`1`.as('live')));
         if (request.auth?.via === 'cookie' && !sameOrigin(request, config.publicUrl)) {
           // Cookies ride along on cross-site WebSocket handshakes (no CORS here): only our pages may use them.
           throw new AppError(
