@@ -60,23 +60,19 @@ export function prologue(role: DbRole, claims: Record<string, unknown>): string 
 }
 
 /**
- * Role and claims for the rest of the transaction; for a signed-in user also the liveness check
- * (a deactivated account or an ended session fails here, with SQLSTATE 28000), in the same statement.
+ * Role ($1) and claims ($2) for the rest of the transaction; for a signed-in user also the liveness
+ * check (a deactivated account or an ended session fails here, with SQLSTATE 28000), in the same
+ * statement. Prepared reads bind the parameters; `sessionHeader` inlines them for the prologue.
  */
-function sessionHeader(role: DbRole, claims: Record<string, unknown>): string {
-  return (
-    `SELECT set_config('role', ${quoteLiteral(role)}, true), ` +
-    `set_config('request.jwt.claims', ${quoteLiteral(JSON.stringify(claims))}, true)` +
-    (role === 'authenticated' ? ', private.assert_live_session()' : '')
-  );
-}
-
-/** sessionHeader with role and claims as parameters $1 and $2, for prepared reads. */
 function sessionHeaderStatement(role: DbRole): string {
   return (
     `SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true)` +
     (role === 'authenticated' ? ', private.assert_live_session()' : '')
   );
+}
+
+function sessionHeader(role: DbRole, claims: Record<string, unknown>): string {
+  return inlineParameters(sessionHeaderStatement(role), [role, JSON.stringify(claims)]);
 }
 
 /** Renders a bound parameter as an escaped SQL literal (untyped, so PostgreSQL infers its type as for $n). */
@@ -168,14 +164,10 @@ async function readInSession<R>(
   const [role, claims] = user
     ? (['authenticated', claimsFor(user)] as const)
     : (['anon', { role: 'anon' }] as const);
-  const results = handle.preparedQuery
-    ? await handle.preparedQuery([
-        { text: sessionHeaderStatement(role), values: [role, JSON.stringify(claims)] },
-        { text: compiled.sql, values: compiled.parameters },
-      ])
-    : await handle.simpleQuery(
-        `${sessionHeader(role, claims)};\n${inlineParameters(compiled.sql, compiled.parameters)}`,
-      );
+  const results = await handle.preparedQuery([
+    { text: sessionHeaderStatement(role), values: [role, JSON.stringify(claims)] },
+    { text: compiled.sql, values: compiled.parameters },
+  ]);
   const rows = (results[1] ?? []) as Record<string, unknown>[];
   const transformed = await camelCase.transformResult({ result: { rows }, queryId: readQueryId });
   return transformed.rows as R[];
