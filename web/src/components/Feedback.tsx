@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { describeError } from '../lib/api.ts';
+import { describeError, isApiError } from '../lib/api.ts';
 import { Button } from './Button.tsx';
 
 type Tone = 'info' | 'success' | 'warning' | 'error';
@@ -92,4 +92,44 @@ export function ErrorState({
       )}
     </div>
   );
+}
+
+/** The part of a TanStack query result that QueryView reads (plain and infinite queries both fit). */
+interface LoadableQuery<T> {
+  isPending: boolean;
+  isError: boolean;
+  error: unknown;
+  data: T | undefined;
+  refetch: () => unknown;
+}
+
+/**
+ * One way to show a query's three states: a loading state while it is pending, an error with
+ * "Try again" when it failed, and `children(data)` once it has data. `notFound` replaces the error
+ * when the server said the thing is missing or not the viewer's (404 `not_found`, or a malformed
+ * id: `validation_failed`) — the two must read the same, so nothing leaks whether it exists.
+ */
+export function QueryView<T>({
+  query,
+  loading,
+  errorTitle,
+  notFound,
+  children,
+}: {
+  query: LoadableQuery<T>;
+  loading: string;
+  errorTitle?: ReactNode;
+  notFound?: ReactNode;
+  children: (data: T) => ReactNode;
+}) {
+  if (query.isPending) return <LoadingState label={loading} />;
+  if (query.isError || query.data === undefined) {
+    if (notFound !== undefined && isNotFound(query.error)) return <>{notFound}</>;
+    return <ErrorState error={query.error} title={errorTitle} onRetry={() => void query.refetch()} />;
+  }
+  return <>{children(query.data)}</>;
+}
+
+function isNotFound(error: unknown) {
+  return isApiError(error, 'not_found') || isApiError(error, 'validation_failed');
 }

@@ -7,7 +7,7 @@ import {
 } from '../../../../contracts/auth.ts';
 import { Avatar } from '../../components/Avatar.tsx';
 import { Button } from '../../components/Button.tsx';
-import { Alert, ErrorAlert, ErrorState, LoadingState } from '../../components/Feedback.tsx';
+import { Alert, ErrorAlert, QueryView } from '../../components/Feedback.tsx';
 import { Checkbox, SelectField, TextArea, TextField } from '../../components/Field.tsx';
 import { Card, PageHeader, useDocumentTitle } from '../../components/Page.tsx';
 import { TimezonePicker } from '../../components/TimezonePicker.tsx';
@@ -45,9 +45,11 @@ const NOTIFICATIONS: Array<[keyof EmailNotifications, string, string]> = [
 export function ProfilePage() {
   useDocumentTitle('Profile and settings');
   const profile = useMyProfile();
-  if (profile.isPending) return <LoadingState label="Loading your profile…" />;
-  if (profile.isError) return <ErrorState error={profile.error} onRetry={() => void profile.refetch()} />;
-  return <ProfileForm key={profile.data.id} profile={profile.data} />;
+  return (
+    <QueryView query={profile} loading="Loading your profile…">
+      {(data) => <ProfileForm key={data.id} profile={data} />}
+    </QueryView>
+  );
 }
 
 interface FormState {

@@ -4,7 +4,7 @@ import { useNavigate } from 'react-router';
 import type { SessionInfo } from '../../../../contracts/auth.ts';
 import { Button } from '../../components/Button.tsx';
 import { ConfirmDialog } from '../../components/Dialog.tsx';
-import { EmptyState, ErrorAlert, ErrorState, LoadingState } from '../../components/Feedback.tsx';
+import { EmptyState, ErrorAlert, QueryView } from '../../components/Feedback.tsx';
 import { Card, PageHeader, useDocumentTitle } from '../../components/Page.tsx';
 import { formatDateTime } from '../../lib/format.ts';
 import { leaveSignedOut, useSignOut } from '../auth/session.ts';
@@ -74,56 +74,56 @@ export function SessionsPage() {
         }
       />
       <ErrorAlert error={revoke.error} title="That session could not be ended" />
-      {sessions.isPending ? (
-        <LoadingState label="Loading your sessions…" />
-      ) : sessions.isError ? (
-        <ErrorState error={sessions.error} onRetry={() => void sessions.refetch()} />
-      ) : sessions.data.sessions.length === 0 ? (
-        <EmptyState title="No active sessions" />
-      ) : (
-        <ul className="session-list" aria-label="Active sessions">
-          {sessions.data.sessions.map((session) => (
-            <li key={session.id}>
-              <Card className="session">
-                <div>
-                  <p className="session-device">
-                    {describeDevice(session.userAgent)}
-                    {session.current && <span className="badge badge-success">This device</span>}
-                  </p>
-                  <dl className="session-facts">
+      <QueryView query={sessions} loading="Loading your sessions…">
+        {(data) =>
+          data.sessions.length === 0 ? (
+            <EmptyState title="No active sessions" />
+          ) : (
+            <ul className="session-list" aria-label="Active sessions">
+              {data.sessions.map((session) => (
+                <li key={session.id}>
+                  <Card className="session">
                     <div>
-                      <dt>IP address</dt>
-                      <dd>{session.ip ?? 'unknown'}</dd>
+                      <p className="session-device">
+                        {describeDevice(session.userAgent)}
+                        {session.current && <span className="badge badge-success">This device</span>}
+                      </p>
+                      <dl className="session-facts">
+                        <div>
+                          <dt>IP address</dt>
+                          <dd>{session.ip ?? 'unknown'}</dd>
+                        </div>
+                        <div>
+                          <dt>Signed in</dt>
+                          <dd>{formatDateTime(session.createdAt)}</dd>
+                        </div>
+                        <div>
+                          <dt>Last active</dt>
+                          <dd>{formatDateTime(session.lastUsedAt)}</dd>
+                        </div>
+                      </dl>
                     </div>
-                    <div>
-                      <dt>Signed in</dt>
-                      <dd>{formatDateTime(session.createdAt)}</dd>
-                    </div>
-                    <div>
-                      <dt>Last active</dt>
-                      <dd>{formatDateTime(session.lastUsedAt)}</dd>
-                    </div>
-                  </dl>
-                </div>
-                <Button
-                  variant="secondary"
-                  busy={
-                    (revoke.isPending && revoke.variables === session.id) ||
-                    (session.current && signOut.isPending)
-                  }
-                  onClick={() => handleRevoke(session)}
-                >
-                  Sign out
-                  <span className="visually-hidden">
-                    {' '}
-                    {session.current ? 'of this device' : describeDevice(session.userAgent)}
-                  </span>
-                </Button>
-              </Card>
-            </li>
-          ))}
-        </ul>
-      )}
+                    <Button
+                      variant="secondary"
+                      busy={
+                        (revoke.isPending && revoke.variables === session.id) ||
+                        (session.current && signOut.isPending)
+                      }
+                      onClick={() => handleRevoke(session)}
+                    >
+                      Sign out
+                      <span className="visually-hidden">
+                        {' '}
+                        {session.current ? 'of this device' : describeDevice(session.userAgent)}
+                      </span>
+                    </Button>
+                  </Card>
+                </li>
+              ))}
+            </ul>
+          )
+        }
+      </QueryView>
       <ConfirmDialog
         open={confirming}
         title="Sign out everywhere?"

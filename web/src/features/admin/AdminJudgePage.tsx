@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { judgeHealthSchema, type JudgeHealth } from '../../../../contracts/challenges.ts';
 import { Button } from '../../components/Button.tsx';
-import { Alert, EmptyState, ErrorState, LoadingState } from '../../components/Feedback.tsx';
+import { Alert, EmptyState, QueryView } from '../../components/Feedback.tsx';
 import { Card, PageHeader, useDocumentTitle } from '../../components/Page.tsx';
 import { api } from '../../lib/api.ts';
 
@@ -26,13 +26,9 @@ export function AdminJudgePage() {
           </Button>
         }
       />
-      {query.isPending ? (
-        <LoadingState label="Loading the judge's health…" />
-      ) : query.isError ? (
-        <ErrorState error={query.error} onRetry={() => void query.refetch()} />
-      ) : (
-        <JudgeHealthView health={query.data} />
-      )}
+      <QueryView query={query} loading="Loading the judge's health…">
+        {(data) => <JudgeHealthView health={data} />}
+      </QueryView>
     </div>
   );
 }

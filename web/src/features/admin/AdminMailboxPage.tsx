@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import type { MailboxItem } from '../../../../contracts/mail.ts';
 import { Button, ButtonLink } from '../../components/Button.tsx';
-import { EmptyState, ErrorState, LoadingState } from '../../components/Feedback.tsx';
+import { EmptyState, ErrorState, LoadingState, QueryView } from '../../components/Feedback.tsx';
 import { TextField } from '../../components/Field.tsx';
 import { Card, PageHeader, useDocumentTitle } from '../../components/Page.tsx';
 import { isApiError } from '../../lib/api.ts';
@@ -130,73 +130,76 @@ export function AdminMessagePage() {
   const message = useMailboxMessage(id);
   useDocumentTitle(message.data?.subject ?? 'Email');
 
-  if (message.isPending) return <LoadingState label="Loading the email…" />;
-  if (message.isError) {
-    if (isApiError(message.error, 'not_found') || isApiError(message.error, 'validation_failed')) {
-      return (
+  return (
+    <QueryView
+      query={message}
+      loading="Loading the email…"
+      notFound={
         <EmptyState heading="h1" title="This email does not exist">
           <ButtonLink to="/admin/mailbox" variant="secondary">
             Back to the mailbox
           </ButtonLink>
         </EmptyState>
-      );
-    }
-    return <ErrorState error={message.error} onRetry={() => void message.refetch()} />;
-  }
-  const mail = message.data;
-  return (
-    <>
-      <p className="breadcrumb">
-        <Link to="/admin/mailbox">Mailbox</Link> <span aria-hidden="true">›</span> Email
-      </p>
-      <PageHeader title={mail.subject} />
-      <Card>
-        <dl className="mail-facts">
-          <div>
-            <dt>To</dt>
-            <dd>{mail.to}</dd>
-          </div>
-          <div>
-            <dt>Status</dt>
-            <dd>
-              <StatusBadge status={mail.status} /> by {mail.transport === 'smtp' ? 'SMTP' : 'outbox only'}
-              {mail.attempts > 1 && ` after ${mail.attempts} attempts`}
-            </dd>
-          </div>
-          <div>
-            <dt>Created</dt>
-            <dd>{formatDateTime(mail.createdAt)}</dd>
-          </div>
-          <div>
-            <dt>Template</dt>
-            <dd>
-              <code>{mail.template}</code>
-            </dd>
-          </div>
-          {mail.lastError && (
-            <div>
-              <dt>Last error</dt>
-              <dd>{mail.lastError}</dd>
-            </div>
-          )}
-        </dl>
-      </Card>
-      <section aria-labelledby="html-part" className="mail-part">
-        <h2 id="html-part">HTML</h2>
-        <iframe
-          className="mail-frame"
-          title={`HTML part of “${mail.subject}”`}
-          sandbox="allow-popups allow-popups-to-escape-sandbox"
-          referrerPolicy="no-referrer"
-          srcDoc={htmlDocument(mail.html)}
-        />
-      </section>
-      <section aria-labelledby="text-part" className="mail-part">
-        <h2 id="text-part">Plain text</h2>
-        <pre className="mail-text" tabIndex={0} aria-labelledby="text-part">
-          {mail.text}
-        </pre>
-      </section>
-    </>
+      }
+    >
+      {(mail) => {
+        return (
+          <>
+            <p className="breadcrumb">
+              <Link to="/admin/mailbox">Mailbox</Link> <span aria-hidden="true">›</span> Email
+            </p>
+            <PageHeader title={mail.subject} />
+            <Card>
+              <dl className="mail-facts">
+                <div>
+                  <dt>To</dt>
+                  <dd>{mail.to}</dd>
+                </div>
+                <div>
+                  <dt>Status</dt>
+                  <dd>
+                    <StatusBadge status={mail.status} /> by{' '}
+                    {mail.transport === 'smtp' ? 'SMTP' : 'outbox only'}
+                    {mail.attempts > 1 && ` after ${mail.attempts} attempts`}
+                  </dd>
+                </div>
+                <div>
+                  <dt>Created</dt>
+                  <dd>{formatDateTime(mail.createdAt)}</dd>
+                </div>
+                <div>
+                  <dt>Template</dt>
+                  <dd>
+                    <code>{mail.template}</code>
+                  </dd>
+                </div>
+                {mail.lastError && (
+                  <div>
+                    <dt>Last error</dt>
+                    <dd>{mail.lastError}</dd>
+                  </div>
+                )}
+              </dl>
+            </Card>
+            <section aria-labelledby="html-part" className="mail-part">
+              <h2 id="html-part">HTML</h2>
+              <iframe
+                className="mail-frame"
+                title={`HTML part of “${mail.subject}”`}
+                sandbox="allow-popups allow-popups-to-escape-sandbox"
+                referrerPolicy="no-referrer"
+                srcDoc={htmlDocument(mail.html)}
+              />
+            </section>
+            <section aria-labelledby="text-part" className="mail-part">
+              <h2 id="text-part">Plain text</h2>
+              <pre className="mail-text" tabIndex={0} aria-labelledby="text-part">
+                {mail.text}
+              </pre>
+            </section>
+          </>
+        );
+      }}
+    </QueryView>
   );
 }

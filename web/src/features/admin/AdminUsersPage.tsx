@@ -3,7 +3,7 @@ import { useSearchParams } from 'react-router';
 import { profileRoleSchema, type AdminUser, type ProfileRole } from '../../../../contracts/auth.ts';
 import { Button } from '../../components/Button.tsx';
 import { ConfirmDialog } from '../../components/Dialog.tsx';
-import { Alert, EmptyState, ErrorAlert, ErrorState, LoadingState } from '../../components/Feedback.tsx';
+import { Alert, EmptyState, ErrorAlert, QueryView } from '../../components/Feedback.tsx';
 import { SelectField, TextField } from '../../components/Field.tsx';
 import { PageHeader, useDocumentTitle } from '../../components/Page.tsx';
 import { capitalize, formatDate } from '../../lib/format.ts';
@@ -95,106 +95,102 @@ export function AdminUsersPage() {
       </form>
       <div aria-live="polite">{done && <Alert tone="success">{done}</Alert>}</div>
 
-      {users.isPending ? (
-        <LoadingState label="Loading users…" />
-      ) : users.isError ? (
-        <ErrorState
-          error={users.error}
-          title="The users could not be loaded"
-          onRetry={() => void users.refetch()}
-        />
-      ) : items.length === 0 ? (
-        <EmptyState title="No users match">
-          {q || role ? <p>Try another search or role.</p> : null}
-        </EmptyState>
-      ) : (
-        <>
-          <p className="muted" aria-live="polite">
-            {users.isFetching && !users.isFetchingNextPage
-              ? 'Searching…'
-              : `${items.length}${users.hasNextPage ? '+' : ''} shown`}
-          </p>
-          <table className="data-table">
-            <caption className="visually-hidden">Users, ordered by email</caption>
-            <thead>
-              <tr>
-                <th scope="col">Person</th>
-                <th scope="col">Role</th>
-                <th scope="col">Status</th>
-                <th scope="col">Joined</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((user) => {
-                const isMe = user.id === me?.id;
-                return (
-                  <tr key={user.id}>
-                    <th scope="row" data-label="Person">
-                      <span className="person-name">{user.fullName ?? user.displayName ?? '—'}</span>
-                      <span className="muted small block">{user.email}</span>
+      <QueryView query={users} loading="Loading users…" errorTitle="The users could not be loaded">
+        {() =>
+          items.length === 0 ? (
+            <EmptyState title="No users match">
+              {q || role ? <p>Try another search or role.</p> : null}
+            </EmptyState>
+          ) : (
+            <>
+              <p className="muted" aria-live="polite">
+                {users.isFetching && !users.isFetchingNextPage
+                  ? 'Searching…'
+                  : `${items.length}${users.hasNextPage ? '+' : ''} shown`}
+              </p>
+              <table className="data-table">
+                <caption className="visually-hidden">Users, ordered by email</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Person</th>
+                    <th scope="col">Role</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Joined</th>
+                    <th scope="col">
+                      <span className="visually-hidden">Actions</span>
                     </th>
-                    <td data-label="Role">
-                      <label className="visually-hidden" htmlFor={`role-${user.id}`}>
-                        Role of {user.email}
-                      </label>
-                      <select
-                        id={`role-${user.id}`}
-                        className="input select input-compact"
-                        value={user.role}
-                        disabled={isMe}
-                        onChange={(e) =>
-                          setPending({ kind: 'role', user, role: e.target.value as ProfileRole })
-                        }
-                      >
-                        {ROLES.map((r) => (
-                          <option key={r} value={r}>
-                            {capitalize(r)}
-                          </option>
-                        ))}
-                      </select>
-                    </td>
-                    <td data-label="Status">
-                      {user.isActive ? (
-                        <span className="badge badge-success">Active</span>
-                      ) : (
-                        <span className="badge badge-muted">Deactivated</span>
-                      )}
-                    </td>
-                    <td data-label="Joined">{formatDate(user.createdAt)}</td>
-                    <td data-label="Actions">
-                      {isMe ? (
-                        <span className="muted small">You</span>
-                      ) : (
-                        <Button
-                          variant={user.isActive ? 'secondary' : 'primary'}
-                          onClick={() => setPending({ kind: 'active', user, isActive: !user.isActive })}
-                        >
-                          {user.isActive ? 'Deactivate' : 'Reactivate'}
-                          <span className="visually-hidden"> {user.email}</span>
-                        </Button>
-                      )}
-                    </td>
                   </tr>
-                );
-              })}
-            </tbody>
-          </table>
-          {users.hasNextPage && (
-            <div className="load-more">
-              <Button
-                variant="secondary"
-                busy={users.isFetchingNextPage}
-                onClick={() => void users.fetchNextPage()}
-              >
-                Show more users
-              </Button>
-            </div>
-          )}
-        </>
-      )}
+                </thead>
+                <tbody>
+                  {items.map((user) => {
+                    const isMe = user.id === me?.id;
+                    return (
+                      <tr key={user.id}>
+                        <th scope="row" data-label="Person">
+                          <span className="person-name">{user.fullName ?? user.displayName ?? '—'}</span>
+                          <span className="muted small block">{user.email}</span>
+                        </th>
+                        <td data-label="Role">
+                          <label className="visually-hidden" htmlFor={`role-${user.id}`}>
+                            Role of {user.email}
+                          </label>
+                          <select
+                            id={`role-${user.id}`}
+                            className="input select input-compact"
+                            value={user.role}
+                            disabled={isMe}
+                            onChange={(e) =>
+                              setPending({ kind: 'role', user, role: e.target.value as ProfileRole })
+                            }
+                          >
+                            {ROLES.map((r) => (
+                              <option key={r} value={r}>
+                                {capitalize(r)}
+                              </option>
+                            ))}
+                          </select>
+                        </td>
+                        <td data-label="Status">
+                          {user.isActive ? (
+                            <span className="badge badge-success">Active</span>
+                          ) : (
+                            <span className="badge badge-muted">Deactivated</span>
+                          )}
+                        </td>
+                        <td data-label="Joined">{formatDate(user.createdAt)}</td>
+                        <td data-label="Actions">
+                          {isMe ? (
+                            <span className="muted small">You</span>
+                          ) : (
+                            <Button
+                              variant={user.isActive ? 'secondary' : 'primary'}
+                              onClick={() => setPending({ kind: 'active', user, isActive: !user.isActive })}
+                            >
+                              {user.isActive ? 'Deactivate' : 'Reactivate'}
+                              <span className="visually-hidden"> {user.email}</span>
+                            </Button>
+                          )}
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+              {users.hasNextPage && (
+                <div className="load-more">
+                  <Button
+                    variant="secondary"
+                    busy={users.isFetchingNextPage}
+                    onClick={() => void users.fetchNextPage()}
+                  >
+                    Show more users
+                  </Button>
+                </div>
+              )}
+            </>
+          )
+        }
+      </QueryView>
 
       <ConfirmDialog
         open={pending !== null}

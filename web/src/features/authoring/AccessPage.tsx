@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Grant } from '../../../../contracts/learning.ts';
 import { Button } from '../../components/Button.tsx';
 import { ConfirmDialog } from '../../components/Dialog.tsx';
-import { Alert, EmptyState, ErrorAlert, ErrorState, LoadingState } from '../../components/Feedback.tsx';
+import { Alert, EmptyState, ErrorAlert, QueryView } from '../../components/Feedback.tsx';
 import { TextField } from '../../components/Field.tsx';
 import { Card } from '../../components/Page.tsx';
 import { formatDate, formatDateTime } from '../../lib/format.ts';
@@ -98,30 +98,30 @@ export function AccessPage() {
 
       <Card>
         <h2>Access given</h2>
-        {grants.isPending ? (
-          <LoadingState label="Loading access…" />
-        ) : grants.isError ? (
-          <ErrorState error={grants.error} onRetry={() => void grants.refetch()} />
-        ) : active.length === 0 ? (
-          <EmptyState title="Nobody has been given access yet">
-            Learners who enrol themselves are not listed here.
-          </EmptyState>
-        ) : (
-          <ul className="grant-list" aria-label="Access given">
-            {active.map((g) => (
-              <li key={g.email} className="grant">
-                <span className="grant-email">{g.email}</span>
-                <span className="muted">
-                  {g.expiresAt ? `until ${formatDate(g.expiresAt)}` : 'no end date'} · given{' '}
-                  {formatDateTime(g.grantedAt)}
-                </span>
-                <Button variant="secondary" onClick={() => setRevoking(g)}>
-                  Revoke<span className="visually-hidden"> access for {g.email}</span>
-                </Button>
-              </li>
-            ))}
-          </ul>
-        )}
+        <QueryView query={grants} loading="Loading access…">
+          {() =>
+            active.length === 0 ? (
+              <EmptyState title="Nobody has been given access yet">
+                Learners who enrol themselves are not listed here.
+              </EmptyState>
+            ) : (
+              <ul className="grant-list" aria-label="Access given">
+                {active.map((g) => (
+                  <li key={g.email} className="grant">
+                    <span className="grant-email">{g.email}</span>
+                    <span className="muted">
+                      {g.expiresAt ? `until ${formatDate(g.expiresAt)}` : 'no end date'} · given{' '}
+                      {formatDateTime(g.grantedAt)}
+                    </span>
+                    <Button variant="secondary" onClick={() => setRevoking(g)}>
+                      Revoke<span className="visually-hidden"> access for {g.email}</span>
+                    </Button>
+                  </li>
+                ))}
+              </ul>
+            )
+          }
+        </QueryView>
         {revoke.isError && <ErrorAlert error={revoke.error} title="Access could not be revoked" />}
         {revoked.length > 0 && (
           <details>

@@ -1,9 +1,8 @@
 import { Link, Outlet, useLocation, useOutletContext, useParams } from 'react-router';
 import type { AuthoringCourse } from '../../../../contracts/authoring.ts';
 import { ButtonLink } from '../../components/Button.tsx';
-import { Alert, EmptyState, ErrorState, LoadingState } from '../../components/Feedback.tsx';
+import { Alert, EmptyState, QueryView } from '../../components/Feedback.tsx';
 import { useDocumentTitle } from '../../components/Page.tsx';
-import { isApiError } from '../../lib/api.ts';
 import { useAuthoringCourse } from './authoring.api.ts';
 import { landingPath } from './course-form.ts';
 import { StatusBadge } from './StatusBadge.tsx';
@@ -42,68 +41,66 @@ export function CourseEditorLayout() {
   const { pathname } = useLocation();
   useDocumentTitle(query.data ? `Edit: ${query.data.title}` : 'Course editor');
 
-  if (query.isPending) return <LoadingState label="Loading the course…" />;
-  if (query.isError) {
-    if (isApiError(query.error, 'not_found') || isApiError(query.error, 'validation_failed')) {
-      return (
+  return (
+    <QueryView
+      query={query}
+      loading="Loading the course…"
+      errorTitle="The course could not be loaded"
+      notFound={
         <EmptyState heading="h1" title="This course does not exist, or it is not yours to edit">
           <ButtonLink to="/author" variant="secondary">
             Back to your courses
           </ButtonLink>
         </EmptyState>
-      );
-    }
-    return (
-      <ErrorState
-        error={query.error}
-        title="The course could not be loaded"
-        onRetry={() => void query.refetch()}
-      />
-    );
-  }
-
-  const course = query.data;
-  const base = `/author/courses/${course.id}`;
-  return (
-    <div className="course-editor">
-      <nav aria-label="Breadcrumb" className="breadcrumb">
-        <Link to="/author">Teach</Link> <span aria-hidden="true">›</span> {course.title}
-      </nav>
-      <header className="editor-header">
-        <div>
-          <h1>{course.title}</h1>
-          <p className="author-course-meta">
-            <StatusBadge status={course.status} isTrashed={course.isTrashed} />
-            <span>{course.instructorName}</span>
-          </p>
-        </div>
-        <ButtonLink to={landingPath(course.slug)} variant="secondary">
-          View landing page
-        </ButtonLink>
-      </header>
-      {course.isTrashed && (
-        <Alert tone="warning" title="This course is in the trash">
-          Nobody but you and administrators can see it. Restore it from the Publish tab or from your course
-          list.
-        </Alert>
-      )}
-      <nav aria-label="Course editor">
-        <ul className="tabs">
-          {TABS.map(([label, path]) => {
-            // A lesson's editor belongs to the Curriculum tab.
-            const current =
-              path === 'curriculum' ? /\/(curriculum|lessons\/)/.test(pathname) : tabOf(pathname) === path;
-            return (
-              <li key={path}>
-                <Link to={path ? `${base}/${path}` : base} aria-current={current ? 'page' : undefined}>
-                  {label}
-                </Link>
-              </li>
-            );
-          })}
-        </ul>
-      </nav>
-      <Outlet context={{ course } satisfies EditorContext} />
-    </div>
+      }
+    >
+      {(course) => {
+        const base = `/author/courses/${course.id}`;
+        return (
+          <div className="course-editor">
+            <nav aria-label="Breadcrumb" className="breadcrumb">
+              <Link to="/author">Teach</Link> <span aria-hidden="true">›</span> {course.title}
+            </nav>
+            <header className="editor-header">
+              <div>
+                <h1>{course.title}</h1>
+                <p className="author-course-meta">
+                  <StatusBadge status={course.status} isTrashed={course.isTrashed} />
+                  <span>{course.instructorName}</span>
+                </p>
+              </div>
+              <ButtonLink to={landingPath(course.slug)} variant="secondary">
+                View landing page
+              </ButtonLink>
+            </header>
+            {course.isTrashed && (
+              <Alert tone="warning" title="This course is in the trash">
+                Nobody but you and administrators can see it. Restore it from the Publish tab or from your
+                course list.
+              </Alert>
+            )}
+            <nav aria-label="Course editor">
+              <ul className="tabs">
+                {TABS.map(([label, path]) => {
+                  // A lesson's editor belongs to the Curriculum tab.
+                  const current =
+                    path === 'curriculum'
+                      ? /\/(curriculum|lessons\/)/.test(pathname)
+                      : tabOf(pathname) === path;
+                  return (
+                    <li key={path}>
+                      <Link to={path ? `${base}/${path}` : base} aria-current={current ? 'page' : undefined}>
+                        {label}
+                      </Link>
+                    </li>
+                  );
+                })}
+              </ul>
+            </nav>
+            <Outlet context={{ course } satisfies EditorContext} />
+          </div>
+        );
+      }}
+    </QueryView>
   );
 }

@@ -3,7 +3,7 @@ import { Link } from 'react-router';
 import { courseNotReadyDetailsSchema, type ChecklistItem } from '../../../../contracts/authoring.ts';
 import { Button, ButtonLink } from '../../components/Button.tsx';
 import { ConfirmDialog } from '../../components/Dialog.tsx';
-import { Alert, ErrorAlert, ErrorState, LoadingState } from '../../components/Feedback.tsx';
+import { Alert, ErrorAlert, QueryView } from '../../components/Feedback.tsx';
 import { Card } from '../../components/Page.tsx';
 import { isApiError } from '../../lib/api.ts';
 import { formatCount, formatDateTime } from '../../lib/format.ts';
@@ -124,53 +124,53 @@ export function PublishPage() {
 
       <Card>
         <h2 id="checklist-title">Before publishing</h2>
-        {checklist.isPending ? (
-          <LoadingState label="Checking the course…" />
-        ) : checklist.isError ? (
-          <ErrorState
-            error={checklist.error}
-            title="The checklist could not be loaded"
-            onRetry={() => void checklist.refetch()}
-          />
-        ) : (
-          <>
-            <ul className="checklist" aria-labelledby="checklist-title">
-              {checklist.data.items.map((item) => (
-                <li
-                  key={item.key}
-                  className={`checklist-item ${item.done ? 'checklist-done' : 'checklist-missing'}`}
-                >
-                  <span className="checklist-mark" aria-hidden="true">
-                    {item.done ? '✓' : item.required ? '!' : '–'}
-                  </span>
-                  <div>
-                    <p>
-                      <strong>{item.label}</strong>{' '}
-                      <span className="visually-hidden">
-                        {item.done ? ': done.' : item.required ? ': missing, required.' : ': recommended.'}
-                      </span>
-                      {!item.done && !item.required && <span className="badge badge-muted">Recommended</span>}
-                    </p>
-                    {!item.done && (
-                      <p className="muted small">
-                        {item.hint}{' '}
-                        <Link to={FIX_IN[item.key] === 'details' ? base : `${base}/curriculum`}>
-                          Fix it in {FIX_IN[item.key] === 'details' ? 'Details' : 'Curriculum'}
-                          <span className="visually-hidden"> ({item.label})</span>
-                        </Link>
+        <QueryView
+          query={checklist}
+          loading="Checking the course…"
+          errorTitle="The checklist could not be loaded"
+        >
+          {(data) => (
+            <>
+              <ul className="checklist" aria-labelledby="checklist-title">
+                {data.items.map((item) => (
+                  <li
+                    key={item.key}
+                    className={`checklist-item ${item.done ? 'checklist-done' : 'checklist-missing'}`}
+                  >
+                    <span className="checklist-mark" aria-hidden="true">
+                      {item.done ? '✓' : item.required ? '!' : '–'}
+                    </span>
+                    <div>
+                      <p>
+                        <strong>{item.label}</strong>{' '}
+                        <span className="visually-hidden">
+                          {item.done ? ': done.' : item.required ? ': missing, required.' : ': recommended.'}
+                        </span>
+                        {!item.done && !item.required && (
+                          <span className="badge badge-muted">Recommended</span>
+                        )}
                       </p>
-                    )}
-                  </div>
-                </li>
-              ))}
-            </ul>
-            {!checklist.data.canPublish && !course.isTrashed && (
-              <p id="publish-blocked" className="muted">
-                Publishing opens once every required item is done.
-              </p>
-            )}
-          </>
-        )}
+                      {!item.done && (
+                        <p className="muted small">
+                          {item.hint}{' '}
+                          <Link to={FIX_IN[item.key] === 'details' ? base : `${base}/curriculum`}>
+                            Fix it in {FIX_IN[item.key] === 'details' ? 'Details' : 'Curriculum'}
+                            <span className="visually-hidden"> ({item.label})</span>
+                          </Link>
+                        </p>
+                      )}
+                    </div>
+                  </li>
+                ))}
+              </ul>
+              {!data.canPublish && !course.isTrashed && (
+                <p id="publish-blocked" className="muted">
+                  Publishing opens once every required item is done.
+                </p>
+              )}
+            </>
+          )}
+        </QueryView>
         <div className="button-row">
           {course.isTrashed ? (
             <Button

@@ -1,7 +1,6 @@
 import { Link, useParams } from 'react-router';
-import { EmptyState, ErrorState, LoadingState } from '../../components/Feedback.tsx';
+import { EmptyState, QueryView } from '../../components/Feedback.tsx';
 import { useDocumentTitle } from '../../components/Page.tsx';
-import { isApiError } from '../../lib/api.ts';
 import { useCertificateVerification } from './certificates.api.ts';
 import './certificates.css';
 
@@ -24,10 +23,12 @@ export function VerifyPage() {
     data ? (data.revoked ? 'Revoked certificate' : 'Verified certificate') : 'Certificate verification',
   );
 
-  if (verification.isPending) return <LoadingState label="Checking the certificate…" />;
-  if (verification.isError) {
-    if (isApiError(verification.error, 'not_found')) {
-      return (
+  return (
+    <QueryView
+      query={verification}
+      loading="Checking the certificate…"
+      errorTitle="The certificate could not be checked"
+      notFound={
         <div className="certificate-verify">
           <EmptyState title="Certificate not found" heading="h1">
             <p>
@@ -39,60 +40,54 @@ export function VerifyPage() {
             </p>
           </EmptyState>
         </div>
-      );
-    }
-    return (
-      <ErrorState
-        error={verification.error}
-        title="The certificate could not be checked"
-        onRetry={() => void verification.refetch()}
-      />
-    );
-  }
-
-  const { holderName, courseTitle, issuedAt, revoked, revokedAt } = verification.data;
-  return (
-    <div className="certificate-verify">
-      <section
-        className={`card certificate-card ${revoked ? 'certificate-card-revoked' : ''}`}
-        aria-labelledby="certificate-heading"
-      >
-        {revoked ? (
-          <p className="certificate-status certificate-status-revoked" role="status">
-            <span className="badge badge-danger">Revoked</span> This certificate was revoked
-            {revokedAt ? (
-              <>
-                {' '}
-                on <time dateTime={revokedAt}>{formatCertificateDate(revokedAt)}</time>
-              </>
-            ) : null}{' '}
-            and is no longer valid.
-          </p>
-        ) : (
-          <p className="certificate-status certificate-status-valid">
-            <span className="badge badge-success">Verified</span> This certificate is valid.
-          </p>
-        )}
-        <h1 id="certificate-heading" className="certificate-heading">
-          Certificate of completion
-        </h1>
-        <dl className="certificate-facts">
-          <dt>Awarded to</dt>
-          <dd className="certificate-holder">{holderName}</dd>
-          <dt>Course</dt>
-          <dd className="certificate-course">{courseTitle}</dd>
-          <dt>Issued on</dt>
-          <dd>
-            <time dateTime={issuedAt} className="certificate-date">
-              {formatCertificateDate(issuedAt)}
-            </time>
-          </dd>
-          <dt>Certificate ID</dt>
-          <dd>
-            <code className="certificate-id">{publicId.toUpperCase()}</code>
-          </dd>
-        </dl>
-      </section>
-    </div>
+      }
+    >
+      {({ holderName, courseTitle, issuedAt, revoked, revokedAt }) => {
+        return (
+          <div className="certificate-verify">
+            <section
+              className={`card certificate-card ${revoked ? 'certificate-card-revoked' : ''}`}
+              aria-labelledby="certificate-heading"
+            >
+              {revoked ? (
+                <p className="certificate-status certificate-status-revoked" role="status">
+                  <span className="badge badge-danger">Revoked</span> This certificate was revoked
+                  {revokedAt ? (
+                    <>
+                      {' '}
+                      on <time dateTime={revokedAt}>{formatCertificateDate(revokedAt)}</time>
+                    </>
+                  ) : null}{' '}
+                  and is no longer valid.
+                </p>
+              ) : (
+                <p className="certificate-status certificate-status-valid">
+                  <span className="badge badge-success">Verified</span> This certificate is valid.
+                </p>
+              )}
+              <h1 id="certificate-heading" className="certificate-heading">
+                Certificate of completion
+              </h1>
+              <dl className="certificate-facts">
+                <dt>Awarded to</dt>
+                <dd className="certificate-holder">{holderName}</dd>
+                <dt>Course</dt>
+                <dd className="certificate-course">{courseTitle}</dd>
+                <dt>Issued on</dt>
+                <dd>
+                  <time dateTime={issuedAt} className="certificate-date">
+                    {formatCertificateDate(issuedAt)}
+                  </time>
+                </dd>
+                <dt>Certificate ID</dt>
+                <dd>
+                  <code className="certificate-id">{publicId.toUpperCase()}</code>
+                </dd>
+              </dl>
+            </section>
+          </div>
+        );
+      }}
+    </QueryView>
   );
 }

@@ -12,7 +12,14 @@ import {
 } from '../../../../contracts/challenges.ts';
 import { Button, ButtonLink } from '../../components/Button.tsx';
 import { ConfirmDialog } from '../../components/Dialog.tsx';
-import { Alert, EmptyState, ErrorAlert, ErrorState, LoadingState } from '../../components/Feedback.tsx';
+import {
+  Alert,
+  EmptyState,
+  ErrorAlert,
+  ErrorState,
+  LoadingState,
+  QueryView,
+} from '../../components/Feedback.tsx';
 import { Checkbox, SelectField, TextArea, TextField } from '../../components/Field.tsx';
 import { PageHeader, useDocumentTitle } from '../../components/Page.tsx';
 import { useAuthoringCourse } from '../authoring/authoring.api.ts';
@@ -43,56 +50,62 @@ export function CourseChallengesPage() {
   const remove = useDeleteChallenge(courseId);
   const [deleting, setDeleting] = useState<{ id: string; title: string } | null>(null);
   useDocumentTitle(course.data ? `Challenges: ${course.data.title}` : 'Code challenges');
-  if (list.isPending) return <LoadingState label="Loading the challenges…" />;
-  if (list.isError) return <ErrorState error={list.error} onRetry={() => void list.refetch()} />;
-  const live = list.data.challenges.filter((c) => c.deletedAt === null);
   return (
-    <div className="ch-page">
-      <p>
-        <Link to={`/author/courses/${courseId}`}>← Back to the course editor</Link>
-      </p>
-      <PageHeader
-        title="Code challenges"
-        lead={course.data?.title}
-        actions={<ButtonLink to={`/author/courses/${courseId}/challenges/new`}>New challenge</ButtonLink>}
-      />
-      <ErrorAlert error={remove.error} title="The challenge was not deleted" />
-      {live.length === 0 ? (
-        <EmptyState title="No challenges yet">
-          Add a code lesson in the curriculum, then create a challenge for it here.
-        </EmptyState>
-      ) : (
-        <ul className="ch-list">
-          {live.map((c) => (
-            <li key={c.id}>
-              <span>
-                <Link to={`/author/courses/${courseId}/challenges/${c.id}`}>{c.title}</Link>{' '}
-                <span className="muted">
-                  {c.difficulty} · {c.supportedLanguages.map((l) => LANGUAGE_NAMES[l]).join(', ')}
-                </span>
-              </span>
-              <span className={`badge ${c.status === 'published' ? 'badge-success' : 'badge-muted'}`}>
-                {STATUS_TEXT[c.status]}
-              </span>
-              <Button variant="danger" onClick={() => setDeleting({ id: c.id, title: c.title })}>
-                Delete<span className="visually-hidden"> {c.title}</span>
-              </Button>
-            </li>
-          ))}
-        </ul>
-      )}
-      <ConfirmDialog
-        open={deleting !== null}
-        title={`Delete “${deleting?.title ?? ''}”?`}
-        confirmLabel="Delete"
-        tone="danger"
-        busy={remove.isPending}
-        onCancel={() => setDeleting(null)}
-        onConfirm={() => deleting && remove.mutate(deleting.id, { onSettled: () => setDeleting(null) })}
-      >
-        Learners will no longer see it. Their submissions are kept.
-      </ConfirmDialog>
-    </div>
+    <QueryView query={list} loading="Loading the challenges…">
+      {(data) => {
+        const live = data.challenges.filter((c) => c.deletedAt === null);
+        return (
+          <div className="ch-page">
+            <p>
+              <Link to={`/author/courses/${courseId}`}>← Back to the course editor</Link>
+            </p>
+            <PageHeader
+              title="Code challenges"
+              lead={course.data?.title}
+              actions={
+                <ButtonLink to={`/author/courses/${courseId}/challenges/new`}>New challenge</ButtonLink>
+              }
+            />
+            <ErrorAlert error={remove.error} title="The challenge was not deleted" />
+            {live.length === 0 ? (
+              <EmptyState title="No challenges yet">
+                Add a code lesson in the curriculum, then create a challenge for it here.
+              </EmptyState>
+            ) : (
+              <ul className="ch-list">
+                {live.map((c) => (
+                  <li key={c.id}>
+                    <span>
+                      <Link to={`/author/courses/${courseId}/challenges/${c.id}`}>{c.title}</Link>{' '}
+                      <span className="muted">
+                        {c.difficulty} · {c.supportedLanguages.map((l) => LANGUAGE_NAMES[l]).join(', ')}
+                      </span>
+                    </span>
+                    <span className={`badge ${c.status === 'published' ? 'badge-success' : 'badge-muted'}`}>
+                      {STATUS_TEXT[c.status]}
+                    </span>
+                    <Button variant="danger" onClick={() => setDeleting({ id: c.id, title: c.title })}>
+                      Delete<span className="visually-hidden"> {c.title}</span>
+                    </Button>
+                  </li>
+                ))}
+              </ul>
+            )}
+            <ConfirmDialog
+              open={deleting !== null}
+              title={`Delete “${deleting?.title ?? ''}”?`}
+              confirmLabel="Delete"
+              tone="danger"
+              busy={remove.isPending}
+              onCancel={() => setDeleting(null)}
+              onConfirm={() => deleting && remove.mutate(deleting.id, { onSettled: () => setDeleting(null) })}
+            >
+              Learners will no longer see it. Their submissions are kept.
+            </ConfirmDialog>
+          </div>
+        );
+      }}
+    </QueryView>
   );
 }
 

@@ -9,11 +9,10 @@ import type {
   TestResultView,
 } from '../../../../contracts/challenges.ts';
 import { Button } from '../../components/Button.tsx';
-import { Alert, EmptyState, ErrorAlert, ErrorState, LoadingState } from '../../components/Feedback.tsx';
+import { Alert, EmptyState, ErrorAlert, QueryView } from '../../components/Feedback.tsx';
 import { SelectField } from '../../components/Field.tsx';
 import { useDocumentTitle } from '../../components/Page.tsx';
 import { changesTopic } from '../../../../contracts/realtime.ts';
-import { isApiError } from '../../lib/api.ts';
 import { useLiveInvalidation } from '../../lib/useRealtime.ts';
 import { useSession } from '../auth/session.ts';
 import {
@@ -48,17 +47,19 @@ export function ChallengePage() {
   const { lessonId = '' } = useParams();
   const query = useLessonChallenge(lessonId);
   useDocumentTitle(query.data?.title ?? 'Code challenge');
-  if (query.isPending) return <LoadingState label="Loading the challenge…" />;
-  if (query.isError) {
-    if (isApiError(query.error, 'not_found'))
-      return (
+  return (
+    <QueryView
+      query={query}
+      loading="Loading the challenge…"
+      notFound={
         <EmptyState title="This challenge is not available" heading="h1">
           It may not be published yet, or you are not enrolled in its course.
         </EmptyState>
-      );
-    return <ErrorState error={query.error} onRetry={() => void query.refetch()} />;
-  }
-  return <Workspace challenge={query.data} />;
+      }
+    >
+      {(data) => <Workspace challenge={data} />}
+    </QueryView>
+  );
 }
 
 /** Per-language drafts survive a language switch (and a reload: kept in this browser only). */
@@ -349,46 +350,46 @@ function History({ challengeId, onOpen }: { challengeId: string; onOpen: (id: st
   return (
     <section className="ch-history" aria-labelledby="ch-history-title">
       <h2 id="ch-history-title">Your submissions</h2>
-      {query.isPending ? (
-        <LoadingState label="Loading your submissions…" />
-      ) : query.isError ? (
-        <ErrorState error={query.error} onRetry={() => void query.refetch()} />
-      ) : query.data.submissions.length === 0 ? (
-        <p className="muted">No submissions yet. Run your code on the samples, then submit it.</p>
-      ) : (
-        <table className="ch-table">
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Language</th>
-              <th scope="col">Verdict</th>
-              <th scope="col">Tests</th>
-              <th scope="col">
-                <span className="visually-hidden">Details</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {query.data.submissions.map((s) => (
-              <tr key={s.id}>
-                <td>{new Date(s.submittedAt).toLocaleString()}</td>
-                <td>{LANGUAGE_NAMES[s.language]}</td>
-                <td>{VERDICT_TEXT[s.status] ?? s.status}</td>
-                <td>{s.totalTests === null ? '—' : `${s.passedTests ?? 0}/${s.totalTests}`}</td>
-                <td>
-                  <Button variant="ghost" onClick={() => onOpen(s.id)}>
-                    Show
-                    <span className="visually-hidden">
-                      {' '}
-                      submission from {new Date(s.submittedAt).toLocaleString()}
-                    </span>
-                  </Button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <QueryView query={query} loading="Loading your submissions…">
+        {(data) =>
+          data.submissions.length === 0 ? (
+            <p className="muted">No submissions yet. Run your code on the samples, then submit it.</p>
+          ) : (
+            <table className="ch-table">
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">Language</th>
+                  <th scope="col">Verdict</th>
+                  <th scope="col">Tests</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Details</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.submissions.map((s) => (
+                  <tr key={s.id}>
+                    <td>{new Date(s.submittedAt).toLocaleString()}</td>
+                    <td>{LANGUAGE_NAMES[s.language]}</td>
+                    <td>{VERDICT_TEXT[s.status] ?? s.status}</td>
+                    <td>{s.totalTests === null ? '—' : `${s.passedTests ?? 0}/${s.totalTests}`}</td>
+                    <td>
+                      <Button variant="ghost" onClick={() => onOpen(s.id)}>
+                        Show
+                        <span className="visually-hidden">
+                          {' '}
+                          submission from {new Date(s.submittedAt).toLocaleString()}
+                        </span>
+                      </Button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }
+      </QueryView>
     </section>
   );
 }

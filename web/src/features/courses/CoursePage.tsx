@@ -7,9 +7,8 @@ import type {
 } from '../../../../contracts/courses.ts';
 import { Button, ButtonLink } from '../../components/Button.tsx';
 import { Avatar } from '../../components/Avatar.tsx';
-import { EmptyState, ErrorAlert, ErrorState, LoadingState } from '../../components/Feedback.tsx';
+import { EmptyState, ErrorAlert, QueryView } from '../../components/Feedback.tsx';
 import { Card, useDocumentTitle } from '../../components/Page.tsx';
-import { isApiError } from '../../lib/api.ts';
 import {
   capitalize,
   describeSeconds,
@@ -44,26 +43,22 @@ export function CoursePage() {
   const query = useCoursePage(slug);
   useDocumentTitle(query.data?.title ?? (query.isError ? 'Course not found' : 'Course'));
 
-  if (query.isPending) return <LoadingState label="Loading the course…" />;
-  if (query.isError) {
-    if (isApiError(query.error, 'not_found') || isApiError(query.error, 'validation_failed')) {
-      return (
+  return (
+    <QueryView
+      query={query}
+      loading="Loading the course…"
+      errorTitle="The course could not be loaded"
+      notFound={
         <EmptyState heading="h1" title="This course does not exist or is not published">
           <ButtonLink to="/" variant="secondary">
             Browse the courses
           </ButtonLink>
         </EmptyState>
-      );
-    }
-    return (
-      <ErrorState
-        error={query.error}
-        title="The course could not be loaded"
-        onRetry={() => void query.refetch()}
-      />
-    );
-  }
-  return <CourseView course={query.data} />;
+      }
+    >
+      {(course) => <CourseView course={course} />}
+    </QueryView>
+  );
 }
 
 /** The viewer's enrolment while it gives access (a refunded or revoked one has expired). */

@@ -3,7 +3,7 @@ import { useEffect, useRef, useState, type RefObject } from 'react';
 import type { LessonContent, LessonOutline } from '../../../../contracts/courses.ts';
 import type { LessonProgress } from '../../../../contracts/learning.ts';
 import { Button, ButtonLink } from '../../components/Button.tsx';
-import { Alert, ErrorAlert, ErrorState, LoadingState } from '../../components/Feedback.tsx';
+import { Alert, ErrorAlert, ErrorState, QueryView } from '../../components/Feedback.tsx';
 import { isApiError } from '../../lib/api.ts';
 import { formatBytes } from '../files/format-bytes.ts';
 import { useLessonContent } from '../courses/courses.api.ts';
@@ -117,25 +117,21 @@ function useLessonReporter(
 export function LessonView(props: LessonViewProps) {
   const { slug, outline } = props;
   const query = useLessonContent(slug, outline.id);
-  if (query.isPending) return <LoadingState label="Loading the lesson…" />;
-  if (query.isError) {
-    if (isApiError(query.error, 'not_found')) {
-      return (
+  return (
+    <QueryView
+      query={query}
+      loading="Loading the lesson…"
+      errorTitle="The lesson could not be loaded"
+      notFound={
         <ErrorState
           error={query.error}
           title="This lesson cannot be opened: your access may have ended, or it was removed"
         />
-      );
-    }
-    return (
-      <ErrorState
-        error={query.error}
-        title="The lesson could not be loaded"
-        onRetry={() => void query.refetch()}
-      />
-    );
-  }
-  return <LoadedLesson {...props} content={query.data} />;
+      }
+    >
+      {(content) => <LoadedLesson {...props} content={content} />}
+    </QueryView>
+  );
 }
 
 function LoadedLesson({

@@ -2,7 +2,7 @@ import { Link } from 'react-router';
 import type { MyLearningItem } from '../../../../contracts/learning.ts';
 import { Thumbnail } from '../../components/CourseVisuals.tsx';
 import { Button, ButtonLink } from '../../components/Button.tsx';
-import { EmptyState, ErrorState, LoadingState } from '../../components/Feedback.tsx';
+import { EmptyState, QueryView } from '../../components/Feedback.tsx';
 import { PageHeader, useDocumentTitle } from '../../components/Page.tsx';
 import { formatDate } from '../../lib/format.ts';
 import { useLiveInvalidation } from '../../lib/useRealtime.ts';
@@ -35,57 +35,53 @@ export function MyLearningPage() {
     <div className="my-learning">
       <PageHeader title="My learning" />
       <DashboardPanel />
-      {query.isPending ? (
-        <LoadingState label="Loading your courses…" />
-      ) : query.isError ? (
-        <ErrorState
-          error={query.error}
-          title="Your courses could not be loaded"
-          onRetry={() => void query.refetch()}
-        />
-      ) : items.length === 0 ? (
-        <EmptyState title="You are not enrolled in any course yet">
-          <ButtonLink to="/">Browse the courses</ButtonLink>
-        </EmptyState>
-      ) : (
-        <>
-          <section aria-labelledby="in-progress-title">
-            <h2 id="in-progress-title">In progress</h2>
-            {inProgress.length === 0 ? (
-              <p className="muted">
-                Nothing in progress. <Link to="/">Find a new course</Link>
-              </p>
-            ) : (
-              <ul className="enrolments">
-                {inProgress.map((item) => (
-                  <EnrolmentCard key={item.enrollmentId} item={item} />
-                ))}
-              </ul>
-            )}
-          </section>
-          {completed.length > 0 && (
-            <section aria-labelledby="completed-title">
-              <h2 id="completed-title">Completed</h2>
-              <ul className="enrolments">
-                {completed.map((item) => (
-                  <EnrolmentCard key={item.enrollmentId} item={item} />
-                ))}
-              </ul>
-            </section>
-          )}
-          {query.hasNextPage && (
-            <div className="load-more">
-              <Button
-                variant="secondary"
-                busy={query.isFetchingNextPage}
-                onClick={() => void query.fetchNextPage()}
-              >
-                Show more courses
-              </Button>
-            </div>
-          )}
-        </>
-      )}
+      <QueryView query={query} loading="Loading your courses…" errorTitle="Your courses could not be loaded">
+        {() =>
+          items.length === 0 ? (
+            <EmptyState title="You are not enrolled in any course yet">
+              <ButtonLink to="/">Browse the courses</ButtonLink>
+            </EmptyState>
+          ) : (
+            <>
+              <section aria-labelledby="in-progress-title">
+                <h2 id="in-progress-title">In progress</h2>
+                {inProgress.length === 0 ? (
+                  <p className="muted">
+                    Nothing in progress. <Link to="/">Find a new course</Link>
+                  </p>
+                ) : (
+                  <ul className="enrolments">
+                    {inProgress.map((item) => (
+                      <EnrolmentCard key={item.enrollmentId} item={item} />
+                    ))}
+                  </ul>
+                )}
+              </section>
+              {completed.length > 0 && (
+                <section aria-labelledby="completed-title">
+                  <h2 id="completed-title">Completed</h2>
+                  <ul className="enrolments">
+                    {completed.map((item) => (
+                      <EnrolmentCard key={item.enrollmentId} item={item} />
+                    ))}
+                  </ul>
+                </section>
+              )}
+              {query.hasNextPage && (
+                <div className="load-more">
+                  <Button
+                    variant="secondary"
+                    busy={query.isFetchingNextPage}
+                    onClick={() => void query.fetchNextPage()}
+                  >
+                    Show more courses
+                  </Button>
+                </div>
+              )}
+            </>
+          )
+        }
+      </QueryView>
     </div>
   );
 }

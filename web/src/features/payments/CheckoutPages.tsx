@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import type { CheckoutStatus } from '../../../../contracts/payments.ts';
 import { Button, ButtonLink } from '../../components/Button.tsx';
-import { Alert, ErrorAlert, ErrorState, LoadingState } from '../../components/Feedback.tsx';
+import { Alert, ErrorAlert, LoadingState, QueryView } from '../../components/Feedback.tsx';
 import { Card, useDocumentTitle } from '../../components/Page.tsx';
 import './payments.css';
 import { formatMoney, useCancelCheckout, useCheckout, usePayTestCheckout } from './payments.api.ts';
@@ -39,49 +39,49 @@ export function TestCheckoutPage() {
   const checkout = useCheckout(checkoutId);
   const pay = usePayTestCheckout(checkoutId);
 
-  if (checkout.isPending) return <LoadingState label="Loading the checkout…" />;
-  if (checkout.isError)
-    return (
-      <ErrorState
-        error={checkout.error}
-        title="This checkout could not be loaded"
-        onRetry={() => void checkout.refetch()}
-      />
-    );
-  const data = checkout.data;
   return (
-    <div className="form-page">
-      <Card>
-        <p className="badge badge-warning">Test mode</p>
-        <h1>Test checkout</h1>
-        <Alert tone="warning" title="No money moves here">
-          This site has no payment provider configured, so checkout is simulated. Pressing “Pay” grants access
-          as a real payment would, without charging anyone.
-        </Alert>
-        <Summary checkout={data} />
-        {data.status === 'open' ? (
-          <div className="checkout-actions">
-            <Button
-              busy={pay.isPending}
-              onClick={() =>
-                pay.mutate(undefined, { onSuccess: () => void navigate(`/checkout/${checkoutId}/success`) })
-              }
-            >
-              Pay {formatMoney(data.amountCents, data.currency)} (test)
-            </Button>
-            <ButtonLink to={`/checkout/${checkoutId}/cancel`} variant="ghost">
-              Cancel
-            </ButtonLink>
-          </div>
-        ) : (
-          <Alert tone="info">
-            This checkout is {data.status === 'paid' ? 'already paid' : 'closed'}.{' '}
-            {data.courseSlug && <a href={`/courses/${data.courseSlug}`}>Back to the course</a>}
-          </Alert>
-        )}
-        <ErrorAlert error={pay.error} title="The test payment did not go through" />
-      </Card>
-    </div>
+    <QueryView
+      query={checkout}
+      loading="Loading the checkout…"
+      errorTitle="This checkout could not be loaded"
+    >
+      {(data) => (
+        <div className="form-page">
+          <Card>
+            <p className="badge badge-warning">Test mode</p>
+            <h1>Test checkout</h1>
+            <Alert tone="warning" title="No money moves here">
+              This site has no payment provider configured, so checkout is simulated. Pressing “Pay” grants
+              access as a real payment would, without charging anyone.
+            </Alert>
+            <Summary checkout={data} />
+            {data.status === 'open' ? (
+              <div className="checkout-actions">
+                <Button
+                  busy={pay.isPending}
+                  onClick={() =>
+                    pay.mutate(undefined, {
+                      onSuccess: () => void navigate(`/checkout/${checkoutId}/success`),
+                    })
+                  }
+                >
+                  Pay {formatMoney(data.amountCents, data.currency)} (test)
+                </Button>
+                <ButtonLink to={`/checkout/${checkoutId}/cancel`} variant="ghost">
+                  Cancel
+                </ButtonLink>
+              </div>
+            ) : (
+              <Alert tone="info">
+                This checkout is {data.status === 'paid' ? 'already paid' : 'closed'}.{' '}
+                {data.courseSlug && <a href={`/courses/${data.courseSlug}`}>Back to the course</a>}
+              </Alert>
+            )}
+            <ErrorAlert error={pay.error} title="The test payment did not go through" />
+          </Card>
+        </div>
+      )}
+    </QueryView>
   );
 }
 
@@ -94,60 +94,58 @@ export function CheckoutSuccessPage() {
   const { checkoutId = '' } = useParams();
   const checkout = useCheckout(checkoutId, true);
 
-  if (checkout.isPending) return <LoadingState label="Confirming your payment…" />;
-  if (checkout.isError)
-    return (
-      <ErrorState
-        error={checkout.error}
-        title="This purchase could not be loaded"
-        onRetry={() => void checkout.refetch()}
-      />
-    );
-  const data = checkout.data;
   return (
-    <div className="form-page">
-      <Card>
-        {data.status === 'paid' ? (
-          <>
-            <h1>You’re in!</h1>
-            <Alert tone="success" title="Payment confirmed">
-              {data.amountCents === 0
-                ? 'Your code covered the whole price.'
-                : 'Thank you — your receipt is in Purchases.'}
-            </Alert>
-            <Summary checkout={data} />
-            <div className="checkout-actions">
-              {data.courseSlug ? (
-                <ButtonLink to={`/learn/${data.courseSlug}`}>Start learning</ButtonLink>
-              ) : (
-                <ButtonLink to="/">Browse courses</ButtonLink>
-              )}
-              <ButtonLink to="/purchases" variant="secondary">
-                Purchases
-              </ButtonLink>
-            </div>
-          </>
-        ) : data.status === 'open' ? (
-          <>
-            <h1>Waiting for the payment</h1>
-            <LoadingState label="The payment is not confirmed yet. This page updates by itself." />
-            <Button variant="secondary" onClick={() => void checkout.refetch()}>
-              Check again
-            </Button>
-          </>
-        ) : (
-          <>
-            <h1>No payment was made</h1>
-            <Alert tone="info">
-              This checkout is {data.status === 'refunded' ? 'refunded' : 'closed'}; nothing was charged.
-            </Alert>
-            {data.courseSlug && (
-              <ButtonLink to={`/courses/${data.courseSlug}`}>Back to the course</ButtonLink>
+    <QueryView
+      query={checkout}
+      loading="Confirming your payment…"
+      errorTitle="This purchase could not be loaded"
+    >
+      {(data) => (
+        <div className="form-page">
+          <Card>
+            {data.status === 'paid' ? (
+              <>
+                <h1>You’re in!</h1>
+                <Alert tone="success" title="Payment confirmed">
+                  {data.amountCents === 0
+                    ? 'Your code covered the whole price.'
+                    : 'Thank you — your receipt is in Purchases.'}
+                </Alert>
+                <Summary checkout={data} />
+                <div className="checkout-actions">
+                  {data.courseSlug ? (
+                    <ButtonLink to={`/learn/${data.courseSlug}`}>Start learning</ButtonLink>
+                  ) : (
+                    <ButtonLink to="/">Browse courses</ButtonLink>
+                  )}
+                  <ButtonLink to="/purchases" variant="secondary">
+                    Purchases
+                  </ButtonLink>
+                </div>
+              </>
+            ) : data.status === 'open' ? (
+              <>
+                <h1>Waiting for the payment</h1>
+                <LoadingState label="The payment is not confirmed yet. This page updates by itself." />
+                <Button variant="secondary" onClick={() => void checkout.refetch()}>
+                  Check again
+                </Button>
+              </>
+            ) : (
+              <>
+                <h1>No payment was made</h1>
+                <Alert tone="info">
+                  This checkout is {data.status === 'refunded' ? 'refunded' : 'closed'}; nothing was charged.
+                </Alert>
+                {data.courseSlug && (
+                  <ButtonLink to={`/courses/${data.courseSlug}`}>Back to the course</ButtonLink>
+                )}
+              </>
             )}
-          </>
-        )}
-      </Card>
-    </div>
+          </Card>
+        </div>
+      )}
+    </QueryView>
   );
 }
 

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { Transaction } from '../../../../contracts/payments.ts';
 import { Button } from '../../components/Button.tsx';
 import { ConfirmDialog } from '../../components/Dialog.tsx';
-import { Alert, EmptyState, ErrorAlert, ErrorState, LoadingState } from '../../components/Feedback.tsx';
+import { Alert, EmptyState, ErrorAlert, QueryView } from '../../components/Feedback.tsx';
 import { PageHeader, useDocumentTitle } from '../../components/Page.tsx';
 import { formatDateTime } from '../../lib/format.ts';
 import './payments.css';
@@ -42,54 +42,54 @@ export function PurchasesPage() {
   return (
     <>
       <PageHeader title="Purchases" lead="Your payments and refunds. Each row is a receipt." />
-      {purchases.isPending ? (
-        <LoadingState label="Loading your purchases…" />
-      ) : purchases.isError ? (
-        <ErrorState
-          error={purchases.error}
-          title="Your purchases could not be loaded"
-          onRetry={() => void purchases.refetch()}
-        />
-      ) : purchases.data.transactions.length === 0 ? (
-        <EmptyState title="No purchases yet">
-          <p>Courses you buy appear here with their receipts.</p>
-        </EmptyState>
-      ) : (
-        <ul className="receipt-list" aria-label="Receipts, newest first">
-          {purchases.data.transactions.map((t) => (
-            <li key={t.id} className="card receipt">
-              <p className="receipt-title">
-                <strong>{t.productName}</strong> <StatusBadge status={t.status} />
-              </p>
-              <dl className="checkout-summary">
-                <dt>{TYPE_LABEL[t.type]}</dt>
-                <dd>
-                  {t.type === 'refund' ? '−' : ''}
-                  {formatMoney(t.amountCents, t.currency)}
-                </dd>
-                {t.discountCents > 0 && (
-                  <>
-                    <dt>Discount{t.promoCode ? ` (${t.promoCode})` : ''}</dt>
-                    <dd>−{formatMoney(t.discountCents, t.currency)}</dd>
-                  </>
-                )}
-                <dt>Date</dt>
-                <dd>{formatDateTime(t.createdAt)}</dd>
-                <dt>Paid with</dt>
-                <dd>
-                  {t.provider === 'test_checkout'
-                    ? 'Test checkout (no money moved)'
-                    : t.provider === 'stripe'
-                      ? 'Card (Stripe)'
-                      : 'Promotional code'}
-                </dd>
-                <dt>Receipt number</dt>
-                <dd className="receipt-number">{t.id}</dd>
-              </dl>
-            </li>
-          ))}
-        </ul>
-      )}
+      <QueryView
+        query={purchases}
+        loading="Loading your purchases…"
+        errorTitle="Your purchases could not be loaded"
+      >
+        {(data) =>
+          data.transactions.length === 0 ? (
+            <EmptyState title="No purchases yet">
+              <p>Courses you buy appear here with their receipts.</p>
+            </EmptyState>
+          ) : (
+            <ul className="receipt-list" aria-label="Receipts, newest first">
+              {data.transactions.map((t) => (
+                <li key={t.id} className="card receipt">
+                  <p className="receipt-title">
+                    <strong>{t.productName}</strong> <StatusBadge status={t.status} />
+                  </p>
+                  <dl className="checkout-summary">
+                    <dt>{TYPE_LABEL[t.type]}</dt>
+                    <dd>
+                      {t.type === 'refund' ? '−' : ''}
+                      {formatMoney(t.amountCents, t.currency)}
+                    </dd>
+                    {t.discountCents > 0 && (
+                      <>
+                        <dt>Discount{t.promoCode ? ` (${t.promoCode})` : ''}</dt>
+                        <dd>−{formatMoney(t.discountCents, t.currency)}</dd>
+                      </>
+                    )}
+                    <dt>Date</dt>
+                    <dd>{formatDateTime(t.createdAt)}</dd>
+                    <dt>Paid with</dt>
+                    <dd>
+                      {t.provider === 'test_checkout'
+                        ? 'Test checkout (no money moved)'
+                        : t.provider === 'stripe'
+                          ? 'Card (Stripe)'
+                          : 'Promotional code'}
+                    </dd>
+                    <dt>Receipt number</dt>
+                    <dd className="receipt-number">{t.id}</dd>
+                  </dl>
+                </li>
+              ))}
+            </ul>
+          )
+        }
+      </QueryView>
     </>
   );
 }
@@ -112,74 +112,68 @@ export function AdminPaymentsPage() {
         lead="Revenue, every transaction, and refunds through the payment provider."
       />
       <h2>Revenue</h2>
-      {revenue.isPending ? (
-        <LoadingState label="Loading revenue…" />
-      ) : revenue.isError ? (
-        <ErrorState
-          error={revenue.error}
-          title="Revenue could not be loaded"
-          onRetry={() => void revenue.refetch()}
-        />
-      ) : (
-        <div className="revenue-grid">
-          <table className="data-table">
-            <caption>By course</caption>
-            <thead>
-              <tr>
-                <th scope="col">Item</th>
-                <th scope="col">Sales</th>
-                <th scope="col">Refunds</th>
-                <th scope="col">Net</th>
-              </tr>
-            </thead>
-            <tbody>
-              {revenue.data.byCourse.length === 0 && (
+      <QueryView query={revenue} loading="Loading revenue…" errorTitle="Revenue could not be loaded">
+        {(data) => (
+          <div className="revenue-grid">
+            <table className="data-table">
+              <caption>By course</caption>
+              <thead>
                 <tr>
-                  <td colSpan={4}>No sales yet.</td>
+                  <th scope="col">Item</th>
+                  <th scope="col">Sales</th>
+                  <th scope="col">Refunds</th>
+                  <th scope="col">Net</th>
                 </tr>
-              )}
-              {revenue.data.byCourse.map((row) => (
-                <tr key={`${row.courseId}-${row.productName}`}>
-                  <th scope="row" data-label="Item">
-                    {row.productName}
-                  </th>
-                  <td data-label="Sales">{row.sales}</td>
-                  <td data-label="Refunds">{row.refunds}</td>
-                  <td data-label="Net">{formatMoney(row.netCents, revenue.data.currency)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <table className="data-table">
-            <caption>By month (UTC)</caption>
-            <thead>
-              <tr>
-                <th scope="col">Month</th>
-                <th scope="col">Sales</th>
-                <th scope="col">Refunds</th>
-                <th scope="col">Net</th>
-              </tr>
-            </thead>
-            <tbody>
-              {revenue.data.byMonth.length === 0 && (
+              </thead>
+              <tbody>
+                {data.byCourse.length === 0 && (
+                  <tr>
+                    <td colSpan={4}>No sales yet.</td>
+                  </tr>
+                )}
+                {data.byCourse.map((row) => (
+                  <tr key={`${row.courseId}-${row.productName}`}>
+                    <th scope="row" data-label="Item">
+                      {row.productName}
+                    </th>
+                    <td data-label="Sales">{row.sales}</td>
+                    <td data-label="Refunds">{row.refunds}</td>
+                    <td data-label="Net">{formatMoney(row.netCents, data.currency)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <table className="data-table">
+              <caption>By month (UTC)</caption>
+              <thead>
                 <tr>
-                  <td colSpan={4}>No sales yet.</td>
+                  <th scope="col">Month</th>
+                  <th scope="col">Sales</th>
+                  <th scope="col">Refunds</th>
+                  <th scope="col">Net</th>
                 </tr>
-              )}
-              {revenue.data.byMonth.map((row) => (
-                <tr key={row.month}>
-                  <th scope="row" data-label="Month">
-                    {row.month}
-                  </th>
-                  <td data-label="Sales">{row.sales}</td>
-                  <td data-label="Refunds">{row.refunds}</td>
-                  <td data-label="Net">{formatMoney(row.netCents, revenue.data.currency)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+              </thead>
+              <tbody>
+                {data.byMonth.length === 0 && (
+                  <tr>
+                    <td colSpan={4}>No sales yet.</td>
+                  </tr>
+                )}
+                {data.byMonth.map((row) => (
+                  <tr key={row.month}>
+                    <th scope="row" data-label="Month">
+                      {row.month}
+                    </th>
+                    <td data-label="Sales">{row.sales}</td>
+                    <td data-label="Refunds">{row.refunds}</td>
+                    <td data-label="Net">{formatMoney(row.netCents, data.currency)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </QueryView>
 
       <PlansEditor />
 
@@ -196,84 +190,84 @@ export function AdminPaymentsPage() {
         </Alert>
       )}
       <ErrorAlert error={simulate.error} title="The simulation did not run" />
-      {transactions.isPending ? (
-        <LoadingState label="Loading transactions…" />
-      ) : transactions.isError ? (
-        <ErrorState
-          error={transactions.error}
-          title="Transactions could not be loaded"
-          onRetry={() => void transactions.refetch()}
-        />
-      ) : transactions.data.transactions.length === 0 ? (
-        <EmptyState title="No transactions yet" />
-      ) : (
-        <table className="data-table">
-          <caption className="visually-hidden">Transactions, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Item</th>
-              <th scope="col">Buyer</th>
-              <th scope="col">Amount</th>
-              <th scope="col">Status</th>
-              <th scope="col">Date</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {transactions.data.transactions.map((t) => (
-              <tr key={t.id}>
-                <th scope="row" data-label="Item">
-                  {TYPE_LABEL[t.type]}: {t.productName}
-                </th>
-                <td data-label="Buyer">{t.userEmail ?? '—'}</td>
-                <td data-label="Amount">
-                  {t.type === 'refund' ? '−' : ''}
-                  {formatMoney(t.amountCents, t.currency)}
-                </td>
-                <td data-label="Status">
-                  <StatusBadge status={t.status} />
-                </td>
-                <td data-label="Date">{formatDateTime(t.createdAt)}</td>
-                <td>
-                  <div className="transaction-actions">
-                    {t.type !== 'refund' &&
-                      t.status === 'completed' &&
-                      t.provider !== 'free_grant' &&
-                      t.amountCents > 0 && (
-                        <Button variant="danger" onClick={() => setPending(t)}>
-                          Refund
-                        </Button>
-                      )}
-                    {testCheckout &&
-                      t.type === 'subscription' &&
-                      t.provider === 'test_checkout' &&
-                      t.checkoutId && (
-                        <>
-                          {(['paid', 'failed', 'cancelled'] as const).map((outcome) => (
-                            <Button
-                              key={outcome}
-                              variant="secondary"
-                              disabled={simulate.isPending}
-                              onClick={() => simulate.mutate({ checkoutId: t.checkoutId!, outcome })}
-                            >
-                              {outcome === 'paid'
-                                ? 'Simulate renewal'
-                                : outcome === 'failed'
-                                  ? 'Simulate failed renewal'
-                                  : 'Simulate cancellation'}
+      <QueryView
+        query={transactions}
+        loading="Loading transactions…"
+        errorTitle="Transactions could not be loaded"
+      >
+        {(data) =>
+          data.transactions.length === 0 ? (
+            <EmptyState title="No transactions yet" />
+          ) : (
+            <table className="data-table">
+              <caption className="visually-hidden">Transactions, newest first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Item</th>
+                  <th scope="col">Buyer</th>
+                  <th scope="col">Amount</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Date</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.transactions.map((t) => (
+                  <tr key={t.id}>
+                    <th scope="row" data-label="Item">
+                      {TYPE_LABEL[t.type]}: {t.productName}
+                    </th>
+                    <td data-label="Buyer">{t.userEmail ?? '—'}</td>
+                    <td data-label="Amount">
+                      {t.type === 'refund' ? '−' : ''}
+                      {formatMoney(t.amountCents, t.currency)}
+                    </td>
+                    <td data-label="Status">
+                      <StatusBadge status={t.status} />
+                    </td>
+                    <td data-label="Date">{formatDateTime(t.createdAt)}</td>
+                    <td>
+                      <div className="transaction-actions">
+                        {t.type !== 'refund' &&
+                          t.status === 'completed' &&
+                          t.provider !== 'free_grant' &&
+                          t.amountCents > 0 && (
+                            <Button variant="danger" onClick={() => setPending(t)}>
+                              Refund
                             </Button>
-                          ))}
-                        </>
-                      )}
-                  </div>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+                          )}
+                        {testCheckout &&
+                          t.type === 'subscription' &&
+                          t.provider === 'test_checkout' &&
+                          t.checkoutId && (
+                            <>
+                              {(['paid', 'failed', 'cancelled'] as const).map((outcome) => (
+                                <Button
+                                  key={outcome}
+                                  variant="secondary"
+                                  disabled={simulate.isPending}
+                                  onClick={() => simulate.mutate({ checkoutId: t.checkoutId!, outcome })}
+                                >
+                                  {outcome === 'paid'
+                                    ? 'Simulate renewal'
+                                    : outcome === 'failed'
+                                      ? 'Simulate failed renewal'
+                                      : 'Simulate cancellation'}
+                                </Button>
+                              ))}
+                            </>
+                          )}
+                      </div>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }
+      </QueryView>
       <ConfirmDialog
         open={pending !== null}
         title="Refund this payment?"
@@ -309,79 +303,73 @@ function PlansEditor() {
     <>
       <h2>Plans</h2>
       <ErrorAlert error={update.error} title="The plan could not be saved" />
-      {plans.isPending ? (
-        <LoadingState label="Loading plans…" />
-      ) : plans.isError ? (
-        <ErrorState
-          error={plans.error}
-          title="Plans could not be loaded"
-          onRetry={() => void plans.refetch()}
-        />
-      ) : (
-        <table className="data-table">
-          <caption className="visually-hidden">Subscription plans</caption>
-          <thead>
-            <tr>
-              <th scope="col">Plan</th>
-              <th scope="col">Price</th>
-              <th scope="col">On sale</th>
-            </tr>
-          </thead>
-          <tbody>
-            {plans.data.plans.map((plan) => {
-              const draft = drafts[plan.id] ?? (plan.priceCents / 100).toFixed(2);
-              const cents = Math.round(Number(draft) * 100);
-              const valid = /^\d+(\.\d{1,2})?$/.test(draft) && cents > 0;
-              return (
-                <tr key={plan.id}>
-                  <th scope="row" data-label="Plan">
-                    {plan.name}
-                  </th>
-                  <td data-label="Price">
-                    <form
-                      className="promo-form"
-                      onSubmit={(event) => {
-                        event.preventDefault();
-                        if (valid) update.mutate({ planId: plan.id, priceCents: cents });
-                      }}
-                    >
-                      <label className="visually-hidden" htmlFor={`price-${plan.id}`}>
-                        Price of {plan.name} in {plan.currency}
-                      </label>
-                      <input
-                        id={`price-${plan.id}`}
-                        className="input input-compact"
-                        inputMode="decimal"
-                        value={draft}
-                        aria-invalid={valid ? undefined : true}
-                        onChange={(e) => setDrafts((d) => ({ ...d, [plan.id]: e.target.value }))}
-                      />
-                      <Button
-                        type="submit"
-                        variant="secondary"
-                        disabled={!valid || cents === plan.priceCents}
-                        busy={update.isPending && update.variables?.planId === plan.id}
+      <QueryView query={plans} loading="Loading plans…" errorTitle="Plans could not be loaded">
+        {(data) => (
+          <table className="data-table">
+            <caption className="visually-hidden">Subscription plans</caption>
+            <thead>
+              <tr>
+                <th scope="col">Plan</th>
+                <th scope="col">Price</th>
+                <th scope="col">On sale</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.plans.map((plan) => {
+                const draft = drafts[plan.id] ?? (plan.priceCents / 100).toFixed(2);
+                const cents = Math.round(Number(draft) * 100);
+                const valid = /^\d+(\.\d{1,2})?$/.test(draft) && cents > 0;
+                return (
+                  <tr key={plan.id}>
+                    <th scope="row" data-label="Plan">
+                      {plan.name}
+                    </th>
+                    <td data-label="Price">
+                      <form
+                        className="promo-form"
+                        onSubmit={(event) => {
+                          event.preventDefault();
+                          if (valid) update.mutate({ planId: plan.id, priceCents: cents });
+                        }}
                       >
-                        Save price
-                      </Button>
-                    </form>
-                  </td>
-                  <td data-label="On sale">
-                    <label>
-                      <input
-                        type="checkbox"
-                        checked={plan.isActive}
-                        onChange={(e) => update.mutate({ planId: plan.id, isActive: e.target.checked })}
-                      />{' '}
-                      On sale
-                    </label>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      )}
+                        <label className="visually-hidden" htmlFor={`price-${plan.id}`}>
+                          Price of {plan.name} in {plan.currency}
+                        </label>
+                        <input
+                          id={`price-${plan.id}`}
+                          className="input input-compact"
+                          inputMode="decimal"
+                          value={draft}
+                          aria-invalid={valid ? undefined : true}
+                          onChange={(e) => setDrafts((d) => ({ ...d, [plan.id]: e.target.value }))}
+                        />
+                        <Button
+                          type="submit"
+                          variant="secondary"
+                          disabled={!valid || cents === plan.priceCents}
+                          busy={update.isPending && update.variables?.planId === plan.id}
+                        >
+                          Save price
+                        </Button>
+                      </form>
+                    </td>
+                    <td data-label="On sale">
+                      <label>
+                        <input
+                          type="checkbox"
+                          checked={plan.isActive}
+                          onChange={(e) => update.mutate({ planId: plan.id, isActive: e.target.checked })}
+                        />{' '}
+                        On sale
+                      </label>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        )}
+      </QueryView>
     </>
   );
 }
@@ -393,43 +381,39 @@ export function InstructorSalesPage() {
   return (
     <>
       <PageHeader title="Sales" lead="Sales of your courses, net of refunds." />
-      {sales.isPending ? (
-        <LoadingState label="Loading sales…" />
-      ) : sales.isError ? (
-        <ErrorState
-          error={sales.error}
-          title="Sales could not be loaded"
-          onRetry={() => void sales.refetch()}
-        />
-      ) : sales.data.courses.length === 0 ? (
-        <EmptyState title="No courses yet">
-          <p>Create a course to see its sales here.</p>
-        </EmptyState>
-      ) : (
-        <table className="data-table">
-          <caption className="visually-hidden">Sales by course</caption>
-          <thead>
-            <tr>
-              <th scope="col">Course</th>
-              <th scope="col">Sales</th>
-              <th scope="col">Refunds</th>
-              <th scope="col">Net</th>
-            </tr>
-          </thead>
-          <tbody>
-            {sales.data.courses.map((c) => (
-              <tr key={c.courseId}>
-                <th scope="row" data-label="Course">
-                  {c.title}
-                </th>
-                <td data-label="Sales">{c.sales}</td>
-                <td data-label="Refunds">{c.refunds}</td>
-                <td data-label="Net">{formatMoney(c.netCents, sales.data.currency)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <QueryView query={sales} loading="Loading sales…" errorTitle="Sales could not be loaded">
+        {(data) =>
+          data.courses.length === 0 ? (
+            <EmptyState title="No courses yet">
+              <p>Create a course to see its sales here.</p>
+            </EmptyState>
+          ) : (
+            <table className="data-table">
+              <caption className="visually-hidden">Sales by course</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Course</th>
+                  <th scope="col">Sales</th>
+                  <th scope="col">Refunds</th>
+                  <th scope="col">Net</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.courses.map((c) => (
+                  <tr key={c.courseId}>
+                    <th scope="row" data-label="Course">
+                      {c.title}
+                    </th>
+                    <td data-label="Sales">{c.sales}</td>
+                    <td data-label="Refunds">{c.refunds}</td>
+                    <td data-label="Net">{formatMoney(c.netCents, data.currency)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }
+      </QueryView>
     </>
   );
 }

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useNavigate } from 'react-router';
 import type { Plan } from '../../../../contracts/payments.ts';
 import { Button, ButtonLink } from '../../components/Button.tsx';
-import { EmptyState, ErrorAlert, ErrorState, LoadingState } from '../../components/Feedback.tsx';
+import { EmptyState, ErrorAlert, QueryView } from '../../components/Feedback.tsx';
 import { Card, PageHeader, useDocumentTitle } from '../../components/Page.tsx';
 import { useSession } from '../auth/session.ts';
 import './payments.css';
@@ -53,38 +53,38 @@ export function PlansPage() {
         <p className="muted">Test mode: checkout is simulated and no money moves.</p>
       )}
       <ErrorAlert error={checkout.error ?? portal.error} title="That did not work" />
-      {plans.isPending ? (
-        <LoadingState label="Loading plans…" />
-      ) : plans.isError ? (
-        <ErrorState
-          error={plans.error}
-          title="Plans could not be loaded"
-          onRetry={() => void plans.refetch()}
-        />
-      ) : plans.data.plans.length === 0 ? (
-        <EmptyState title="No plans on sale right now" />
-      ) : (
-        <div className="revenue-grid">
-          {plans.data.plans.map((plan) => (
-            <Card key={plan.id}>
-              <h2>{plan.name}</h2>
-              <p className="price">
-                {formatMoney(plan.priceCents, plan.currency)}{' '}
-                <span className="muted small">{PER[plan.billingInterval]}</span>
-              </p>
-              {session.data ? (
-                <Button busy={buying === plan.id} disabled={buying !== null} onClick={() => subscribe(plan)}>
-                  {plan.billingInterval === 'once' ? 'Buy lifetime access' : `Subscribe to ${plan.name}`}
-                </Button>
-              ) : (
-                <ButtonLink to={`/sign-in?next=${encodeURIComponent('/plans')}`}>
-                  Sign in to subscribe
-                </ButtonLink>
-              )}
-            </Card>
-          ))}
-        </div>
-      )}
+      <QueryView query={plans} loading="Loading plans…" errorTitle="Plans could not be loaded">
+        {(data) =>
+          data.plans.length === 0 ? (
+            <EmptyState title="No plans on sale right now" />
+          ) : (
+            <div className="revenue-grid">
+              {data.plans.map((plan) => (
+                <Card key={plan.id}>
+                  <h2>{plan.name}</h2>
+                  <p className="price">
+                    {formatMoney(plan.priceCents, plan.currency)}{' '}
+                    <span className="muted small">{PER[plan.billingInterval]}</span>
+                  </p>
+                  {session.data ? (
+                    <Button
+                      busy={buying === plan.id}
+                      disabled={buying !== null}
+                      onClick={() => subscribe(plan)}
+                    >
+                      {plan.billingInterval === 'once' ? 'Buy lifetime access' : `Subscribe to ${plan.name}`}
+                    </Button>
+                  ) : (
+                    <ButtonLink to={`/sign-in?next=${encodeURIComponent('/plans')}`}>
+                      Sign in to subscribe
+                    </ButtonLink>
+                  )}
+                </Card>
+              ))}
+            </div>
+          )
+        }
+      </QueryView>
     </>
   );
 }

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import type { PromoCode, PromoCodeInput } from '../../../../contracts/payments.ts';
 import { Button } from '../../components/Button.tsx';
-import { Alert, EmptyState, ErrorAlert, ErrorState, LoadingState } from '../../components/Feedback.tsx';
+import { Alert, EmptyState, ErrorAlert, LoadingState, QueryView } from '../../components/Feedback.tsx';
 import { Checkbox, SelectField, TextField } from '../../components/Field.tsx';
 import { Card, PageHeader, useDocumentTitle } from '../../components/Page.tsx';
 import { isApiError } from '../../lib/api.ts';
@@ -178,53 +178,51 @@ export function PromoCodesPage() {
 
       <h2>Your codes</h2>
       <ErrorAlert error={update.error} title="The code could not be changed" />
-      {codes.isPending ? (
-        <LoadingState label="Loading codes…" />
-      ) : codes.isError ? (
-        <ErrorState
-          error={codes.error}
-          title="Codes could not be loaded"
-          onRetry={() => void codes.refetch()}
-        />
-      ) : codes.data.codes.length === 0 ? (
-        <EmptyState title="No codes yet" />
-      ) : (
-        <table className="data-table">
-          <caption className="visually-hidden">Promotional codes, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Code</th>
-              <th scope="col">Discount</th>
-              <th scope="col">Used</th>
-              <th scope="col">Valid until</th>
-              <th scope="col">Active</th>
-            </tr>
-          </thead>
-          <tbody>
-            {codes.data.codes.map((code) => (
-              <tr key={code.id}>
-                <th scope="row" data-label="Code">
-                  {code.code}
-                  {code.description && <span className="muted small block">{code.description}</span>}
-                </th>
-                <td data-label="Discount">{describe(code)}</td>
-                <td data-label="Used">
-                  {code.usesCount}
-                  {code.maxUses ? ` of ${code.maxUses}` : ''}
-                </td>
-                <td data-label="Valid until">{code.validUntil ? formatDate(code.validUntil) : 'No end'}</td>
-                <td data-label="Active">
-                  <Checkbox
-                    label={`Active: ${code.code}`}
-                    checked={code.isActive}
-                    onChange={(e) => update.mutate({ codeId: code.id, isActive: e.target.checked })}
-                  />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <QueryView query={codes} loading="Loading codes…" errorTitle="Codes could not be loaded">
+        {(data) =>
+          data.codes.length === 0 ? (
+            <EmptyState title="No codes yet" />
+          ) : (
+            <table className="data-table">
+              <caption className="visually-hidden">Promotional codes, newest first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Code</th>
+                  <th scope="col">Discount</th>
+                  <th scope="col">Used</th>
+                  <th scope="col">Valid until</th>
+                  <th scope="col">Active</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.codes.map((code) => (
+                  <tr key={code.id}>
+                    <th scope="row" data-label="Code">
+                      {code.code}
+                      {code.description && <span className="muted small block">{code.description}</span>}
+                    </th>
+                    <td data-label="Discount">{describe(code)}</td>
+                    <td data-label="Used">
+                      {code.usesCount}
+                      {code.maxUses ? ` of ${code.maxUses}` : ''}
+                    </td>
+                    <td data-label="Valid until">
+                      {code.validUntil ? formatDate(code.validUntil) : 'No end'}
+                    </td>
+                    <td data-label="Active">
+                      <Checkbox
+                        label={`Active: ${code.code}`}
+                        checked={code.isActive}
+                        onChange={(e) => update.mutate({ codeId: code.id, isActive: e.target.checked })}
+                      />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }
+      </QueryView>
     </>
   );
 }

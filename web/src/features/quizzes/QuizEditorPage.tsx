@@ -23,7 +23,7 @@ import {
 } from '../../../../contracts/quizzes.ts';
 import { Button, ButtonLink } from '../../components/Button.tsx';
 import { ConfirmDialog } from '../../components/Dialog.tsx';
-import { Alert, EmptyState, ErrorAlert, ErrorState, LoadingState } from '../../components/Feedback.tsx';
+import { Alert, EmptyState, ErrorAlert, QueryView } from '../../components/Feedback.tsx';
 import { Checkbox, SelectField, TextArea, TextField } from '../../components/Field.tsx';
 import { Card, useDocumentTitle } from '../../components/Page.tsx';
 import { isApiError } from '../../lib/api.ts';
@@ -52,25 +52,22 @@ export function QuizEditorPage() {
   const query = useAuthoringQuiz(quizId);
   useDocumentTitle(query.data ? `Quiz: ${query.data.title}` : 'Quiz editor');
 
-  if (query.isPending) return <LoadingState label="Loading the quiz…" />;
-  if (query.isError) {
-    if (isApiError(query.error, 'not_found') || isApiError(query.error, 'validation_failed'))
-      return (
+  return (
+    <QueryView
+      query={query}
+      loading="Loading the quiz…"
+      errorTitle="The quiz could not be loaded"
+      notFound={
         <EmptyState title="This quiz does not exist any more">
           <ButtonLink to={`/author/courses/${course.id}/quizzes`} variant="secondary">
             Back to the quizzes
           </ButtonLink>
         </EmptyState>
-      );
-    return (
-      <ErrorState
-        error={query.error}
-        title="The quiz could not be loaded"
-        onRetry={() => void query.refetch()}
-      />
-    );
-  }
-  return <QuizEditor key={query.data.id} courseId={course.id} quiz={query.data} />;
+      }
+    >
+      {(quiz) => <QuizEditor key={quiz.id} courseId={course.id} quiz={quiz} />}
+    </QueryView>
+  );
 }
 
 function QuizEditor({ courseId, quiz }: { courseId: string; quiz: AuthoringQuiz }) {

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, Navigate, useNavigate, useParams } from 'react-router';
 import { Button, ButtonLink } from '../../components/Button.tsx';
-import { EmptyState, ErrorAlert, ErrorState, LoadingState } from '../../components/Feedback.tsx';
+import { EmptyState, ErrorAlert, QueryView } from '../../components/Feedback.tsx';
 import { TextField } from '../../components/Field.tsx';
 import { Card, useDocumentTitle } from '../../components/Page.tsx';
 import { formatCount } from '../../lib/format.ts';
@@ -17,53 +17,51 @@ export function QuizzesTab() {
   const query = useCourseQuizzes(course.id);
   const lessons = new Map(course.sections.flatMap((s) => s.lessons).map((l) => [l.id, l]));
 
-  if (query.isPending) return <LoadingState label="Loading the quizzes…" />;
-  if (query.isError)
-    return (
-      <ErrorState
-        error={query.error}
-        title="The quizzes could not be loaded"
-        onRetry={() => void query.refetch()}
-      />
-    );
-  const quizzes = query.data.quizzes.filter((q) => q.deletedAt === null);
-
   return (
-    <div className="stack">
-      <Card>
-        <h2>Quizzes</h2>
-        <p className="muted">
-          A quiz lesson is added from the curriculum (choose the type “Quiz”); a final exam belongs to the
-          whole course.
-        </p>
-        {quizzes.length === 0 ? (
-          <EmptyState title="No quizzes yet" />
-        ) : (
-          <ul className="quiz-admin-list">
-            {quizzes.map((quiz) => (
-              <li key={quiz.id}>
-                <Link to={quiz.id}>{quiz.title}</Link>{' '}
-                <span className="muted">
-                  {QUIZ_TYPE_LABELS[quiz.quizType]} ·{' '}
-                  {formatCount(quiz.questionCount, 'question', 'questions')} ·{' '}
-                  {quiz.lessonId ? `lesson “${lessons.get(quiz.lessonId)?.title ?? '?'}”` : 'course-level'}
-                </span>{' '}
-                <Link to={`${quiz.id}/results`}>
-                  Results<span className="visually-hidden"> of {quiz.title}</span>
-                </Link>
-                {!quiz.lessonId && (
-                  <span className="muted small">
-                    {' '}
-                    · learners take it at <Link to={`/quizzes/${quiz.id}`}>/quizzes/{quiz.id}</Link>
-                  </span>
-                )}
-              </li>
-            ))}
-          </ul>
-        )}
-      </Card>
-      <NewFinalExam courseId={course.id} />
-    </div>
+    <QueryView query={query} loading="Loading the quizzes…" errorTitle="The quizzes could not be loaded">
+      {(data) => {
+        const quizzes = data.quizzes.filter((q) => q.deletedAt === null);
+        return (
+          <div className="stack">
+            <Card>
+              <h2>Quizzes</h2>
+              <p className="muted">
+                A quiz lesson is added from the curriculum (choose the type “Quiz”); a final exam belongs to
+                the whole course.
+              </p>
+              {quizzes.length === 0 ? (
+                <EmptyState title="No quizzes yet" />
+              ) : (
+                <ul className="quiz-admin-list">
+                  {quizzes.map((quiz) => (
+                    <li key={quiz.id}>
+                      <Link to={quiz.id}>{quiz.title}</Link>{' '}
+                      <span className="muted">
+                        {QUIZ_TYPE_LABELS[quiz.quizType]} ·{' '}
+                        {formatCount(quiz.questionCount, 'question', 'questions')} ·{' '}
+                        {quiz.lessonId
+                          ? `lesson “${lessons.get(quiz.lessonId)?.title ?? '?'}”`
+                          : 'course-level'}
+                      </span>{' '}
+                      <Link to={`${quiz.id}/results`}>
+                        Results<span className="visually-hidden"> of {quiz.title}</span>
+                      </Link>
+                      {!quiz.lessonId && (
+                        <span className="muted small">
+                          {' '}
+                          · learners take it at <Link to={`/quizzes/${quiz.id}`}>/quizzes/{quiz.id}</Link>
+                        </span>
+                      )}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </Card>
+            <NewFinalExam courseId={course.id} />
+          </div>
+        );
+      }}
+    </QueryView>
   );
 }
 
@@ -126,38 +124,34 @@ export function LessonQuizPage() {
         </ButtonLink>
       </EmptyState>
     );
-  if (query.isPending) return <LoadingState label="Loading the quiz…" />;
-  if (query.isError)
-    return (
-      <ErrorState
-        error={query.error}
-        title="The quiz could not be loaded"
-        onRetry={() => void query.refetch()}
-      />
-    );
-  const quiz = query.data.quizzes.find((q) => q.lessonId === lessonId && q.deletedAt === null);
-  if (quiz) return <Navigate to={`/author/courses/${course.id}/quizzes/${quiz.id}`} replace />;
-
   return (
-    <Card>
-      <h2 ref={headingRef} tabIndex={-1}>
-        The lesson “{lesson.title}” has no quiz yet
-      </h2>
-      <Button
-        busy={create.isPending}
-        onClick={() =>
-          create.mutate(
-            { title: lesson.title, lessonId },
-            {
-              onSuccess: (created) =>
-                void navigate(`/author/courses/${course.id}/quizzes/${created.id}`, { replace: true }),
-            },
-          )
-        }
-      >
-        Create its quiz
-      </Button>
-      {create.isError && <ErrorAlert error={create.error} title="The quiz could not be created" />}
-    </Card>
+    <QueryView query={query} loading="Loading the quiz…" errorTitle="The quiz could not be loaded">
+      {(data) => {
+        const quiz = data.quizzes.find((q) => q.lessonId === lessonId && q.deletedAt === null);
+        if (quiz) return <Navigate to={`/author/courses/${course.id}/quizzes/${quiz.id}`} replace />;
+        return (
+          <Card>
+            <h2 ref={headingRef} tabIndex={-1}>
+              The lesson “{lesson.title}” has no quiz yet
+            </h2>
+            <Button
+              busy={create.isPending}
+              onClick={() =>
+                create.mutate(
+                  { title: lesson.title, lessonId },
+                  {
+                    onSuccess: (created) =>
+                      void navigate(`/author/courses/${course.id}/quizzes/${created.id}`, { replace: true }),
+                  },
+                )
+              }
+            >
+              Create its quiz
+            </Button>
+            {create.isError && <ErrorAlert error={create.error} title="The quiz could not be created" />}
+          </Card>
+        );
+      }}
+    </QueryView>
   );
 }
