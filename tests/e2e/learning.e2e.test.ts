@@ -310,6 +310,28 @@ describe('learning journey: the course player and My learning', () => {
     // The lesson's notes load after the page does: wait for them rather than read the field at once.
     await expect.poll(() => page.getByLabel(/Notes on this lesson/).inputValue()).toBe('Squares: nmp');
 
+    // Notes edited elsewhere (another device, here a request beside the page) show when the learner
+    // comes back to the lesson: the cached copy appears first, and the refetch replaces it.
+    await page.evaluate(async (lesson) => {
+      const csrf = decodeURIComponent(/(?:^|; )uw_csrf=([^;]*)/.exec(document.cookie)?.[1] ?? '');
+      const response = await fetch(`/api/lessons/${lesson}/notes`, {
+        method: 'PUT',
+        credentials: 'include',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+        body: JSON.stringify({ notes: 'Squares: edited on the phone' }),
+      });
+      if (!response.ok) throw new Error(`saving notes answered ${response.status}`);
+    }, seeded.articleId);
+    await page.locator('#lesson-title').focus();
+    await page.keyboard.press('n');
+    await page.waitForURL(lessonUrl(seeded.summaryId));
+    await page.locator('#lesson-title').focus();
+    await page.keyboard.press('p');
+    await page.waitForURL(lessonUrl(seeded.articleId));
+    await expect
+      .poll(() => page.getByLabel(/Notes on this lesson/).inputValue())
+      .toBe('Squares: edited on the phone');
+
     // My learning: the course is completed at 100 %, with the dashboard above it.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My learning' }).click();
     await page.waitForURL(/\/my-learning$/);

@@ -23,7 +23,7 @@ export function NotesPanel({ lessonId, canEdit }: { lessonId: string; canEdit: b
           onRetry={() => void query.refetch()}
         />
       ) : (
-        <NotesEditor lessonId={lessonId} initial={query.data.notes} canEdit={canEdit} />
+        <NotesEditor lessonId={lessonId} serverNotes={query.data.notes} canEdit={canEdit} />
       )}
     </section>
   );
@@ -38,22 +38,23 @@ const STATUS_TEXT: Record<Exclude<SaveStatus, 'error'>, string> = {
 
 function NotesEditor({
   lessonId,
-  initial,
+  serverNotes,
   canEdit,
 }: {
   lessonId: string;
-  initial: string;
+  /** The notes as last read from (or saved to) the server; they change when a refetch finds newer. */
+  serverNotes: string;
   canEdit: boolean;
 }) {
   const id = useId();
   const save = useSaveNotes(lessonId);
-  const [text, setText] = useState(initial);
+  const [text, setText] = useState(serverNotes);
   const [status, setStatus] = useState<SaveStatus>('idle');
   const [error, setError] = useState<unknown>(null);
   // The editor lives as long as its lesson (keyed by it), so the first save function stays right.
   const [saver] = useState(
     () =>
-      new Autosaver(initial, {
+      new Autosaver(serverNotes, {
         save,
         onStatus: (next, failure) => {
           setStatus(next);
@@ -61,6 +62,15 @@ function NotesEditor({
         },
       }),
   );
+
+  // The cached notes show at once and the refetch follows: take what it found (edited on another
+  // device) unless the learner has typed something not yet saved. (Adjusting state to a changed
+  // prop during render, as React recommends over an effect; adopting twice is harmless.)
+  const [seenServerNotes, setSeenServerNotes] = useState(serverNotes);
+  if (serverNotes !== seenServerNotes) {
+    setSeenServerNotes(serverNotes);
+    if (saver.adopt(serverNotes)) setText(serverNotes);
+  }
 
   // Leaving the lesson (or the page) saves what is still waiting.
   useEffect(() => {

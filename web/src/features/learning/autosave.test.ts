@@ -82,4 +82,32 @@ describe('Autosaver', () => {
     expect(s.timers.size).toBe(0);
     expect(s.statuses.at(-1)).toBe('saved');
   });
+
+  it('adopts newer notes from the server only while nothing here is unsaved', async () => {
+    const s = setup('old');
+    expect(s.saver.adopt('edited on the phone')).toBe(true);
+    expect(s.saver.hasUnsaved).toBe(false);
+    // Typing back to what the server holds saves nothing: the adopted text counts as saved.
+    s.saver.change('edited on the phone');
+    expect(s.timers.size).toBe(0);
+
+    s.saver.change('typed here');
+    expect(s.saver.adopt('from elsewhere')).toBe(false); // waiting to be saved: local text wins
+    s.fire();
+    expect(s.saver.adopt('from elsewhere')).toBe(false); // being saved
+    s.saves[0]!.resolve();
+    await s.settle();
+    expect(s.saves.map((x) => x.text)).toEqual(['typed here']);
+    expect(s.saver.adopt('later, elsewhere')).toBe(true);
+  });
+
+  it('does not adopt over a failed save', async () => {
+    const s = setup();
+    s.saver.change('draft');
+    s.fire();
+    s.saves[0]!.reject(new Error('offline'));
+    await s.settle();
+    expect(s.saver.adopt('server text')).toBe(false);
+    expect(s.saver.hasUnsaved).toBe(true);
+  });
 });

@@ -58,6 +58,18 @@ export class Autosaver {
     }, this.delay);
   }
 
+  /**
+   * Takes a newer text from the server (the notes were edited on another device) when nothing here
+   * is waiting to be saved or being saved; returns whether it did. Local edits are never dropped:
+   * while there are some, they win when they are saved.
+   */
+  adopt(serverText: string): boolean {
+    if (this.saving || this.hasUnsaved || this.timer !== null) return false;
+    this.saved = serverText;
+    this.latest = serverText;
+    return true;
+  }
+
   /** Saves now whatever is unsaved (leaving the lesson, or "Try again"). */
   flush(): Promise<void> {
     if (this.timer !== null) this.clearTimer(this.timer);

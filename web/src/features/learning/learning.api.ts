@@ -91,6 +91,8 @@ export function useLessonNotes(lessonId: string, enabled: boolean) {
 export function useSaveNotes(lessonId: string) {
   const queryClient = useQueryClient();
   return async (notes: string) => {
+    // A read still in flight started before this save: its answer must not replace the saved notes.
+    await queryClient.cancelQueries({ queryKey: learningKeys.notes(lessonId) });
     const saved = await apiRequest(lessonPath(lessonId, 'notes'), {
       method: 'PUT',
       schema: lessonNotesSchema,
