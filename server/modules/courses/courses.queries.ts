@@ -57,9 +57,9 @@ export function coursePageQuery(tx: Tx, slug: string, viewerId: string | null) {
                 .as('r'),
             )
             .select(
-              sql<
-                LatestReviewRow[]
-              >`coalesce(json_agg(r order by r.created_at desc, r.id desc), '[]')`.as('latestReviews'),
+              sql<LatestReviewRow[]>`coalesce(json_agg(r order by r.created_at desc, r.id desc), '[]')`.as(
+                'latestReviews',
+              ),
             )
             .select(sql<string[]>`coalesce(array_agg(r.user_id), '{}')`.as('reviewerIds'))
             .as('reviews'),
