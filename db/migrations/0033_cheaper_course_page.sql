@@ -44,10 +44,12 @@ END $$;
 -- Public cards of the instructor of a course the caller can read and of people who reviewed it,
 -- among p_ids: a subset of what private.public_profile_cards() shows (instructors of readable
 -- courses, reviewers on them), with one readability check instead of one per course of each person.
+-- A generic plan: with the default plan_cache_mode the query kept being planned afresh for each
+-- call (its generic plan looks dearer for `= ANY ($2)`), ~0.2 ms of the page in PGlite.
 ---------------------------------------------------------------------------------------------------
 CREATE FUNCTION private.course_profile_cards(p_course_id uuid, p_ids uuid[])
 RETURNS TABLE (id uuid, display_name text, avatar_url text, bio text)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
   IF NOT private.can_read_course(p_course_id) THEN
     RETURN;
