@@ -3,8 +3,8 @@
 -- Under RLS the page called private.can_read_course() (a PL/pgSQL SECURITY DEFINER function,
 -- ~15 µs a call in PGlite) once per section, twice per lesson (its own policy and the EXISTS on
 -- course_sections, which applies the sections policy again) and once per review in each of three
--- scans; private.can_manage_course() (~30 µs) once per completed lesson of the viewer; and the
--- profile cards checked every card against every readable course of that person. The page reads
+-- scans, and the profile cards checked every card against every readable course of that person
+-- (and their query was planned afresh on every call). The page reads
 -- the course row under RLS first (courses' SELECT policies are the same rule as can_read_course),
 -- so everything below it belongs to one course: the helpers here check readability ONCE for that
 -- course and then read its rows. No policy changes; each helper returns exactly what the policies
@@ -62,36 +62,9 @@ BEGIN
          OR EXISTS (SELECT 1 FROM public.course_reviews r WHERE r.course_id = p_course_id AND r.user_id = p.id));
 END $$;
 
----------------------------------------------------------------------------------------------------
--- The caller's own enrolment in a course with the ids of the lessons they completed, as JSON
--- (NULL when not enrolled or anonymous): exactly the rows enrollments_select_own and
--- lesson_progress_select_own give them, without can_manage_course() per progress row (the other
--- permissive policy, which PostgreSQL evaluates first).
----------------------------------------------------------------------------------------------------
-CREATE FUNCTION private.own_enrollment(p_course_id uuid) RETURNS json
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $$
-BEGIN
-  RETURN (
-    SELECT json_build_object(
-             'id', e.id, 'access_type', e.access_type, 'enrolled_at', e.enrolled_at, 'expires_at', e.expires_at,
-             'progress_percentage', e.progress_percentage, 'completed_lessons', e.completed_lessons,
-             'total_lessons', e.total_lessons, 'is_completed', e.is_completed, 'completed_at', e.completed_at,
-             'last_lesson_id', e.last_lesson_id, 'last_accessed_at', e.last_accessed_at,
-             'completed_lesson_ids', coalesce((
-               SELECT array_agg(lp.lesson_id ORDER BY lp.lesson_id)
-                 FROM public.lesson_progress lp
-                WHERE lp.enrollment_id = e.id AND lp.user_id = e.user_id AND lp.status = 'completed'), '{}'))
-      FROM public.enrollments e
-     WHERE e.user_id = auth.uid() AND e.course_id = p_course_id);
-END $$;
-
-REVOKE ALL ON FUNCTION private.course_outline(uuid), private.course_profile_cards(uuid, uuid[]),
-  private.own_enrollment(uuid) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION private.course_outline(uuid), private.course_profile_cards(uuid, uuid[]),
-  private.own_enrollment(uuid) TO anon, authenticated, service_role;
-
--- The viewer's completed lessons: by enrolment and status, not by status across everyone.
-CREATE INDEX idx_lesson_progress_enrollment_status ON lesson_progress (enrollment_id, status);
+REVOKE ALL ON FUNCTION private.course_outline(uuid), private.course_profile_cards(uuid, uuid[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION private.course_outline(uuid), private.course_profile_cards(uuid, uuid[])
+  TO anon, authenticated, service_role;
 
 ---------------------------------------------------------------------------------------------------
 -- Reviews: the latest few in index order (the page and the review pages read them newest first;

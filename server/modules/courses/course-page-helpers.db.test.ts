@@ -266,63 +266,6 @@ describe('private.course_profile_cards', () => {
   });
 });
 
-describe('private.own_enrollment', () => {
-  it.each(cases())(
-    'gives $persona in the $course course their own enrolment and completed lessons, as RLS does',
-    async ({ persona, course }) => {
-      const user = personas[persona]!;
-      const { id } = courses[course]!;
-      const { rls, helper } = await run(user, async (tx) => {
-        const helperRow = (
-          await sql<{
-            enrollment: { id: string; completedLessonIds: string[]; expiresAt: string | null } | null;
-          }>`select private.own_enrollment(${id}::uuid) as enrollment`.execute(tx)
-        ).rows[0]!.enrollment;
-        if (!user) return { rls: null, helper: helperRow };
-        const enrollment = await tx
-          .selectFrom('enrollments')
-          .where('courseId', '=', id)
-          .where('userId', '=', user.id)
-          .select(['id', 'accessType', 'completedLessons', 'totalLessons', 'isCompleted', 'lastLessonId'])
-          .executeTakeFirst();
-        const completed = enrollment
-          ? await tx
-              .selectFrom('lessonProgress')
-              .where('enrollmentId', '=', enrollment.id)
-              .where('status', '=', 'completed')
-              .orderBy('lessonId')
-              .select('lessonId')
-              .execute()
-          : [];
-        return {
-          rls: enrollment ? { ...enrollment, completedLessonIds: completed.map((r) => r.lessonId) } : null,
-          helper: helperRow,
-        };
-      });
-      if (rls === null) expect(helper).toBeNull();
-      else expect(helper).toMatchObject(rls);
-    },
-  );
-
-  it('control: the learners have their enrolment with one completed lesson, nobody else has one', async () => {
-    const mine = await run(learner, (tx) =>
-      sql<{
-        e: { completedLessonIds: string[]; completedLessons: number } | null;
-      }>`select private.own_enrollment(${courses.published!.id}::uuid) as e`.execute(tx),
-    );
-    expect(mine.rows[0]!.e).toMatchObject({
-      completedLessonIds: [courses.published!.lessonIds[0]],
-      completedLessons: 1,
-    });
-    for (const user of [owner, personas.admin!]) {
-      const theirs = await run(user, (tx) =>
-        sql<{ e: unknown }>`select private.own_enrollment(${courses.published!.id}::uuid) as e`.execute(tx),
-      );
-      expect(theirs.rows[0]!.e).toBeNull();
-    }
-  });
-});
-
 describe('courses.rating_distribution', () => {
   /** The counters of the course against a recount from its reviews. */
   async function expectTrue(courseId: string) {

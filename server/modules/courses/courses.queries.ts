@@ -1,5 +1,6 @@
 import { sql, type CompiledQuery } from 'kysely';
-import type { EnrollmentSummary, SectionOutline } from '../../../contracts/courses.ts';
+import { jsonObjectFrom } from 'kysely/helpers/postgres';
+import type { SectionOutline } from '../../../contracts/courses.ts';
 import type { Tx } from '../../db/session.ts';
 
 /** How many reviews the landing page shows. */
@@ -33,11 +34,12 @@ interface LatestReviewRow {
  * instructor card, outline (no lesson content), latest reviews with reviewer cards, and (signed in)
  * the viewer's own enrolment with completed lessons. Row-level security on courses decides whether
  * the course exists for the caller (the explicit filter only adds "not deleted": owners may see
- * deleted rows). Everything else belongs to that one course and comes from helpers of migration
- * 0033 that check readability once for the course, instead of a policy call per section, lesson,
- * review and progress row; each returns exactly what the policies let the caller read here. The
- * latest reviews are read under RLS, newest first along an index, so only the few shown are
- * policy-checked. Exposed as a builder so the benchmark can issue the very same SQL text.
+ * deleted rows). The outline and the cards belong to that one course and come from helpers of
+ * migration 0033 that check readability once for the course instead of a policy call per section,
+ * lesson and card; each returns exactly what the policies let the caller read here. The latest
+ * reviews are read under RLS, newest first along an index, so only the few shown are
+ * policy-checked; the enrolment too. Exposed as a builder so the benchmark can issue the very same
+ * SQL text.
  */
 export function coursePageQuery(tx: Tx, slug: string, viewerId: string | null) {
   return (
@@ -118,11 +120,38 @@ export function coursePageQuery(tx: Tx, slug: string, viewerId: string | null) {
         sql<boolean>`coalesce(${eb.ref('c.instructorId')} = ${viewerId}::uuid, false)`.as('isOwner'),
         sql<SectionOutline[] | null>`private.course_outline(${eb.ref('c.id')})`.as('sections'),
       ])
-      // Anonymous callers have no enrolment: the call exists only for a signed-in viewer.
+      // anon holds no privilege on enrolments at all, so the subquery exists only for a signed-in viewer.
       .$if(viewerId !== null, (qb) =>
         qb.select((eb) =>
-          // JSON from private.own_enrollment(): timestamps are PostgreSQL's text, not yet ISO 8601.
-          sql<EnrollmentSummary | null>`private.own_enrollment(${eb.ref('c.id')})`.as('enrollment'),
+          jsonObjectFrom(
+            eb
+              .selectFrom('enrollments as e')
+              .whereRef('e.courseId', '=', 'c.id')
+              .where('e.userId', '=', sql<string>`${viewerId}::uuid`)
+              .select([
+                'e.id',
+                'e.accessType',
+                'e.enrolledAt',
+                'e.expiresAt',
+                'e.progressPercentage',
+                'e.completedLessons',
+                'e.totalLessons',
+                'e.isCompleted',
+                'e.completedAt',
+                'e.lastLessonId',
+                'e.lastAccessedAt',
+              ])
+              .select((eb2) =>
+                eb2
+                  .selectFrom('lessonProgress as lp')
+                  .whereRef('lp.enrollmentId', '=', 'e.id')
+                  .where('lp.status', '=', 'completed')
+                  .select(
+                    sql<string[]>`coalesce(array_agg(lp.lesson_id order by lp.lesson_id), '{}')`.as('ids'),
+                  )
+                  .as('completedLessonIds'),
+              ),
+          ).as('enrollment'),
         ),
       )
   );
