@@ -3,6 +3,7 @@
 //   npx tsx bench/experiments/page-cost.ts                     # this tree's page SQL against main's
 //   PAGE_COST_BEFORE=<git ref> npx tsx bench/experiments/page-cost.ts
 //   PAGE_COST_ROUNDS=7 PAGE_COST_READS=500 …                   # more rounds / reads per round
+//   PAGE_COST_REVIEWS=2000 …                                   # the course gets that many more reviews
 //   EXPLAIN=1 …                                                # EXPLAIN ANALYZE of the signed-in page
 //
 // "before" is the page SQL of another commit (courses.queries.ts at PAGE_COST_BEFORE, default main;
@@ -63,6 +64,19 @@ const { rows } = await sql<{
 }>`select e.user_id from enrollments e join courses c on c.id = e.course_id
   where c.slug = ${SLUG} order by e.progress_percentage desc limit 1`.execute(handle.kysely);
 const user = { id: rows[0]!.userId };
+const extraReviews = Number(process.env.PAGE_COST_REVIEWS ?? 0);
+if (extraReviews > 0) {
+  // Reviewers of their own, as the owner (triggers recount the course's rating once per review).
+  await sql`insert into auth.users (email) select 'page-cost-' || n || '@example.test' from generate_series(1, ${extraReviews}::int) n`.execute(
+    handle.kysely,
+  );
+  await sql`insert into course_reviews (course_id, user_id, rating, title, created_at)
+    select c.id, u.id, 1 + (row_number() over () % 5)::int, 'Review', now() - interval '1 day' * random()
+      from courses c, auth.users u where c.slug = ${SLUG} and u.email like 'page-cost-%'`.execute(
+    handle.kysely,
+  );
+  await sql`analyze`.execute(handle.kysely);
+}
 
 /** CPU of this process per page, in ms: PGlite runs in it, so this is the engine's cost too. */
 async function cpuPerRead(fn: () => Promise<unknown>, n = READS): Promise<number> {
