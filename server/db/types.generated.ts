@@ -473,6 +473,7 @@ export interface Courses {
   updatedBy: string | null;
   deletedAt: Timestamp | null;
   searchVector: Generated<string>;
+  ratingDistribution: Generated<number[]>;
 }
 
 export interface EmailCourseContent {

@@ -1,12 +1,12 @@
-import { expressionBuilder, sql, type CompiledQuery, type Expression } from 'kysely';
-import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
-import type { DB } from '../../db/types.generated.ts';
+import { sql, type CompiledQuery } from 'kysely';
+import { jsonObjectFrom } from 'kysely/helpers/postgres';
+import type { SectionOutline } from '../../../contracts/courses.ts';
 import type { Tx } from '../../db/session.ts';
 
 /** How many reviews the landing page shows. */
 export const LATEST_REVIEWS_LIMIT = 5;
 
-/** A row of private.public_profile_cards(): the only part of another person's profile we may read. */
+/** A public profile card: the only part of another person's profile we may read. */
 interface ProfileCardRow {
   id: string;
   displayName: string;
@@ -15,39 +15,64 @@ interface ProfileCardRow {
 }
 
 /** Public cards keyed by profile id, as the page query collects them. */
-type CardsById = Record<string, ProfileCardRow>;
+export type CardsById = Record<string, ProfileCardRow>;
+
+/** One of the latest reviews, with its author's id (the service puts the author's card there). */
+interface LatestReviewRow {
+  id: string;
+  userId: string;
+  rating: number;
+  title: string | null;
+  comment: string | null;
+  createdAt: string;
+}
 
 // ---------------------------------------------------------------- landing page
 
-/** The latest reviews of a course, newest first: listed on the page, and whose authors get cards. */
-function latestReviews(courseId: Expression<string>) {
-  return expressionBuilder<DB, never>()
-    .selectFrom('courseReviews as r')
-    .where('r.courseId', '=', courseId)
-    .orderBy('r.createdAt', 'desc')
-    .orderBy('r.id', 'desc')
-    .limit(LATEST_REVIEWS_LIMIT);
-}
-
 /**
- * The landing page of one course as ONE statement: course row, instructor card, outline (no
- * lesson content: those columns are not even granted), rating summary, latest reviews with
- * reviewer cards, and (signed in) the viewer's own enrolment with completed lessons. Row-level
- * security decides what exists; the explicit filters only add "not deleted" (owners may see
- * deleted rows). Exposed as a builder so the benchmark can issue the very same SQL text.
+ * The landing page of one course as ONE statement: course row (with its rating counters),
+ * instructor card, outline (no lesson content), latest reviews with reviewer cards, and (signed in)
+ * the viewer's own enrolment with completed lessons. Row-level security on courses decides whether
+ * the course exists for the caller (the explicit filter only adds "not deleted": owners may see
+ * deleted rows). The outline and the cards belong to that one course and come from helpers of
+ * migration 0033 that check readability once for the course instead of a policy call per section,
+ * lesson and card; each returns exactly what the policies let the caller read here. The latest
+ * reviews are read under RLS, newest first along an index, so only the few shown are
+ * policy-checked; the enrolment too. Exposed as a builder so the benchmark can issue the very same
+ * SQL text.
  */
 export function coursePageQuery(tx: Tx, slug: string, viewerId: string | null) {
-  const viewer = sql<string>`${viewerId}::uuid`;
   return (
     tx
       .selectFrom('courses as c')
-      // Every card on the page (instructor and latest reviewers) comes from ONE call: the function
-      // checks each person's visibility with policy helpers, and a call per card cost ~0.3 ms each.
       .innerJoinLateral(
         (eb) =>
           eb
             .selectFrom(
-              sql<ProfileCardRow>`private.public_profile_cards(array[${eb.ref('c.instructorId')}] || array(${latestReviews(eb.ref('c.id')).select('r.userId')}))`.as(
+              eb
+                .selectFrom('courseReviews as r')
+                .whereRef('r.courseId', '=', 'c.id')
+                .orderBy('r.createdAt', 'desc')
+                .orderBy('r.id', 'desc')
+                .limit(LATEST_REVIEWS_LIMIT)
+                .select(['r.id', 'r.userId', 'r.rating', 'r.title', 'r.comment', 'r.createdAt'])
+                .as('r'),
+            )
+            .select(
+              sql<LatestReviewRow[]>`coalesce(json_agg(r order by r.created_at desc, r.id desc), '[]')`.as(
+                'latestReviews',
+              ),
+            )
+            .select(sql<string[]>`coalesce(array_agg(r.user_id), '{}')`.as('reviewerIds'))
+            .as('reviews'),
+        (join) => join.onTrue(),
+      )
+      // Every card on the page (instructor and latest reviewers) comes from ONE call.
+      .innerJoinLateral(
+        (eb) =>
+          eb
+            .selectFrom(
+              sql<ProfileCardRow>`private.course_profile_cards(${eb.ref('c.id')}, array[${eb.ref('c.instructorId')}] || ${eb.ref('reviews.reviewerIds')})`.as(
                 'card',
               ),
             )
@@ -86,61 +111,14 @@ export function coursePageQuery(tx: Tx, slug: string, viewerId: string | null) {
         'c.lastUpdatedAt',
         'c.averageRating',
         'c.totalReviews',
+        'c.ratingDistribution',
+        'c.instructorId',
+        'cards.cardsById',
+        'reviews.latestReviews',
       ])
       .select((eb) => [
-        sql<boolean>`coalesce(${eb.ref('c.instructorId')} = ${viewer}, false)`.as('isOwner'),
-        sql<ProfileCardRow | null>`cards.cards_by_id -> ${eb.ref('c.instructorId')}::text`.as('instructor'),
-        jsonArrayFrom(
-          eb
-            .selectFrom('courseSections as s')
-            .whereRef('s.courseId', '=', 'c.id')
-            .where('s.deletedAt', 'is', null)
-            .orderBy('s.sortOrder')
-            .orderBy('s.id')
-            .select([
-              's.id',
-              's.title',
-              's.description',
-              's.sortOrder',
-              's.lessonCount',
-              's.totalDurationMinutes',
-            ])
-            .select((eb2) =>
-              jsonArrayFrom(
-                eb2
-                  .selectFrom('courseLessons as l')
-                  .whereRef('l.sectionId', '=', 's.id')
-                  .where('l.deletedAt', 'is', null)
-                  .orderBy('l.sortOrder')
-                  .orderBy('l.id')
-                  .select([
-                    'l.id',
-                    'l.title',
-                    'l.description',
-                    'l.contentType',
-                    'l.sortOrder',
-                    'l.videoDurationSeconds as durationSeconds',
-                    'l.isPreview',
-                  ]),
-              ).as('lessons'),
-            ),
-        ).as('sections'),
-        eb
-          .selectFrom('courseReviews as r')
-          .whereRef('r.courseId', '=', 'c.id')
-          .select(
-            sql<number[]>`array[count(*) filter (where r.rating = 1), count(*) filter (where r.rating = 2),
-            count(*) filter (where r.rating = 3), count(*) filter (where r.rating = 4),
-            count(*) filter (where r.rating = 5)]::int[]`.as('distribution'),
-          )
-          .as('ratingDistribution'),
-        jsonArrayFrom(
-          latestReviews(eb.ref('c.id'))
-            .select(['r.id', 'r.rating', 'r.title', 'r.comment', 'r.createdAt'])
-            .select((eb2) =>
-              sql<ProfileCardRow | null>`cards.cards_by_id -> ${eb2.ref('r.userId')}::text`.as('reviewer'),
-            ),
-        ).as('latestReviews'),
+        sql<boolean>`coalesce(${eb.ref('c.instructorId')} = ${viewerId}::uuid, false)`.as('isOwner'),
+        sql<SectionOutline[] | null>`private.course_outline(${eb.ref('c.id')})`.as('sections'),
       ])
       // anon holds no privilege on enrolments at all, so the subquery exists only for a signed-in viewer.
       .$if(viewerId !== null, (qb) =>
@@ -149,7 +127,7 @@ export function coursePageQuery(tx: Tx, slug: string, viewerId: string | null) {
             eb
               .selectFrom('enrollments as e')
               .whereRef('e.courseId', '=', 'c.id')
-              .where('e.userId', '=', viewer)
+              .where('e.userId', '=', sql<string>`${viewerId}::uuid`)
               .select([
                 'e.id',
                 'e.accessType',

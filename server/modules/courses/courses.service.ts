@@ -118,14 +118,22 @@ export function coursePageFromRow(row: CoursePageRow, isSignedIn: boolean): Cour
     enrollmentCount: row.enrollmentCount,
     publishedAt: isoOrNull(row.publishedAt),
     lastUpdatedAt: isoOrNull(row.lastUpdatedAt),
-    instructor: row.instructor,
-    sections: row.sections,
+    instructor: (row.instructorId && row.cardsById[row.instructorId]) || null,
+    // The course row is readable here, so the outline is too (null only if that changed mid-query).
+    sections: row.sections ?? [],
     rating: {
       average: row.averageRating,
       count: row.totalReviews,
-      distribution: row.ratingDistribution ?? [0, 0, 0, 0, 0],
+      distribution: row.ratingDistribution,
     },
-    latestReviews: row.latestReviews.map((r) => ({ ...r, createdAt: iso(r.createdAt) })),
+    latestReviews: row.latestReviews.map((r) => ({
+      id: r.id,
+      rating: r.rating,
+      title: r.title,
+      comment: r.comment,
+      createdAt: iso(r.createdAt),
+      reviewer: row.cardsById[r.userId] ?? null,
+    })),
     viewer: {
       isSignedIn,
       isOwner: row.isOwner,
