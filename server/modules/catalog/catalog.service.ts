@@ -12,6 +12,7 @@ import { AppError } from '../../platform/errors.ts';
 import type { Caller } from '../courses/courses.service.ts';
 import {
   catalogPageQuery,
+  compiledCatalogPageQuery,
   countFacets,
   sortKeyPatterns,
   type CatalogFilter,
@@ -137,8 +138,9 @@ export async function listCourses(caller: Caller, query: ParsedCourseListQuery):
       toFacets(await countFacets(tx, filter)),
     ]);
   } else {
-    // The hot path: one statement in one round trip (request.db.read).
-    rows = await caller.db.read((qb) => catalogPageQuery(qb, request));
+    // The hot path: one statement in one round trip (request.db.read), its SQL compiled once per shape.
+    const compiled = compiledCatalogPageQuery(request);
+    rows = await caller.db.read(() => ({ compile: () => compiled }));
   }
   const page = rows.slice(0, limit);
   const last = page.at(-1);

@@ -1,0 +1,144 @@
+/**
+ * Bench experiment: the Node CPU of one catalogue request (GET /api/courses), whole and by part.
+ * PostgreSQL runs in its own processes, so this process's CPU (process.cpuUsage) is the route's
+ * cost alone, and far less disturbed than wall time by other work on a shared machine.
+ *
+ *   npm run bench:catalog            # once: seeds the database uw_bench_catalog, then copy it:
+ *   psql -c "CREATE DATABASE uw_bench_browse TEMPLATE uw_bench_catalog"
+ *   npx tsx bench/experiments/browse-cost.ts
+ *
+ * Environment: BENCH_DATABASE_URL (the server, default postgres@127.0.0.1), EXP_DB (default
+ * uw_bench_browse), EXP_N (requests per whole-route measurement, default 4000), EXP_ROUNDS (3),
+ * EXP_ONLY (only the whole-route cases whose name has this), EXP_PARTS=0 (skip the parts).
+ */
+import { CamelCasePlugin } from 'kysely';
+import { courseListQuerySchema, courseListSchema } from '../../contracts/catalog.ts';
+import { buildApp } from '../../server/app.ts';
+import { parseConfig, resolveJwtSecret } from '../../server/config.ts';
+import { connectDatabase } from '../../server/db/connect.ts';
+import { compileOnly, createDb } from '../../server/db/session.ts';
+import { catalogPageQuery } from '../../server/modules/catalog/catalog.queries.ts';
+import { catalogRequest, listCourses } from '../../server/modules/catalog/catalog.service.ts';
+import { requestDbFor, signAccessToken } from '../../server/platform/auth.ts';
+
+const admin = new URL(process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+admin.pathname = `/${process.env.EXP_DB ?? 'uw_bench_browse'}`;
+const N = Number(process.env.EXP_N ?? 4000);
+const ROUNDS = Number(process.env.EXP_ROUNDS ?? 3);
+const JWT_SECRET = 'bench-secret-that-is-at-least-32-characters-long';
+const BROWSE = '/api/courses?category=programming&sort=rating&limit=20';
+const SEARCH = '/api/courses?q=python+data&limit=20';
+
+const handle = await connectDatabase({ databaseUrl: admin.toString(), poolSize: 10 });
+const db = createDb(handle);
+const app = buildApp({
+  config: resolveJwtSecret(parseConfig({ JWT_SECRET, LOG_LEVEL: 'warn', NODE_ENV: 'production' })),
+  db,
+});
+await app.ready();
+
+const learner = (
+  await handle.kysely
+    .selectFrom('private.auth_sessions')
+    .select(['userId', 'id'])
+    .orderBy('createdAt', 'desc')
+    .limit(1)
+    .execute()
+    .catch(() => [])
+)[0];
+const token = learner
+  ? await signAccessToken(JWT_SECRET, { id: learner.userId }, 3600, learner.id)
+  : undefined;
+
+/** CPU µs of this process per call, `concurrency` calls in flight. */
+async function cpuPer(n: number, concurrency: number, fn: () => Promise<unknown>) {
+  let next = 0;
+  const worker = async () => {
+    while (next++ < n) await fn();
+  };
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const cpu = process.cpuUsage(c0);
+  return { cpu: (cpu.user + cpu.system) / n, wall: ((performance.now() - t0) * 1000) / n };
+}
+
+function syncPer(n: number, fn: () => unknown) {
+  for (let i = 0; i < n / 10; i++) fn();
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < n; i++) fn();
+  const cpu = process.cpuUsage(c0);
+  return (cpu.user + cpu.system) / n;
+}
+
+async function inject(url: string, auth?: string) {
+  const res = await app.inject({
+    method: 'GET',
+    url,
+    headers: auth ? { authorization: `Bearer ${auth}` } : {},
+  });
+  if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode} ${res.body}`);
+  return res;
+}
+
+const body = (await inject(BROWSE)).body;
+console.log(`browse page: ${body.length} bytes of JSON`);
+
+// The parts, on the browse page's own data.
+const query = courseListQuerySchema.parse({ category: 'programming', sort: 'rating', limit: '20' });
+const page = JSON.parse(body) as unknown;
+const rawRows = await db.readAs(null, catalogPageQuery(compileOnly, catalogRequest(query).request));
+const snake = (
+  await handle.simpleQuery(
+    (() => {
+      const c = catalogPageQuery(compileOnly, catalogRequest(query).request).compile();
+      return c.sql.replace(/\$(\d+)/g, (_, i) => `'${String(c.parameters[Number(i) - 1])}'`);
+    })(),
+  )
+)[0] as Record<string, unknown>[];
+const camel = new CamelCasePlugin();
+console.log(`rows: ${rawRows.length}`);
+const parts: [string, () => unknown][] = [
+  [
+    'query-string zod parse',
+    () => courseListQuerySchema.parse({ category: 'programming', sort: 'rating', limit: '20' }),
+  ],
+  ['catalogRequest', () => catalogRequest(query)],
+  [
+    'catalogPageQuery build + compile',
+    () => catalogPageQuery(compileOnly, catalogRequest(query).request).compile(),
+  ],
+  [
+    'CamelCasePlugin.transformResult',
+    () => camel.transformResult({ result: { rows: snake }, queryId: { queryId: 'x' } }),
+  ],
+  ['zod response parse (courseListSchema)', () => courseListSchema.parse(page)],
+  ['JSON.stringify of the page', () => JSON.stringify(page)],
+];
+if (process.env.EXP_PARTS !== '0')
+  for (const [name, fn] of parts) console.log(`  ${name}: ${syncPer(5000, fn).toFixed(1)} µs`);
+
+const caller = { db: requestDbFor(db, null) } as Parameters<typeof listCourses>[0];
+for (let round = 0; round < ROUNDS; round++) {
+  const cases: [string, () => Promise<unknown>][] = [
+    ['service only (listCourses, anon)', () => listCourses(caller, query)],
+    [
+      'db.readAs only (anon)',
+      () => db.readAs(null, catalogPageQuery(compileOnly, catalogRequest(query).request)),
+    ],
+    ['browse anon, inject', () => inject(BROWSE)],
+    ...(token
+      ? ([['browse signed-in, inject', () => inject(BROWSE, token)]] as [string, () => Promise<unknown>][])
+      : []),
+    ['search anon, inject', () => inject(SEARCH)],
+  ];
+  for (const [name, fn] of cases.filter(([name]) => name.includes(process.env.EXP_ONLY ?? ''))) {
+    await cpuPer(round === 0 ? N : N / 10, 50, fn);
+    const { cpu, wall } = await cpuPer(N, 50, fn);
+    console.log(
+      `round ${round + 1} ${name}: ${cpu.toFixed(0)} µs CPU/req (${(1e6 / wall).toFixed(0)} req/s)`,
+    );
+  }
+}
+await app.close();
+await handle.close();
