@@ -11,7 +11,9 @@
  * uw_bench_browse), EXP_N (requests per whole-route measurement, default 4000), EXP_ROUNDS (3),
  * EXP_ONLY (only the whole-route cases whose name has this), EXP_PARTS=0 (skip the parts).
  */
+import fastJson from 'fast-json-stringify';
 import { CamelCasePlugin } from 'kysely';
+import { z } from 'zod';
 import { courseListQuerySchema, courseListSchema } from '../../contracts/catalog.ts';
 import { buildApp } from '../../server/app.ts';
 import { parseConfig, resolveJwtSecret } from '../../server/config.ts';
@@ -97,6 +99,13 @@ const snake = (
   )
 )[0] as Record<string, unknown>[];
 const camel = new CamelCasePlugin();
+const stringifyPage = fastJson(
+  z.toJSONSchema(courseListSchema, { io: 'output', unrepresentable: 'any' }) as Parameters<
+    typeof fastJson
+  >[0],
+);
+if (stringifyPage(page) !== JSON.stringify(page))
+  throw new Error('fast-json-stringify differs from JSON.stringify');
 console.log(`rows: ${rawRows.length}`);
 const parts: [string, () => unknown][] = [
   [
@@ -114,6 +123,11 @@ const parts: [string, () => unknown][] = [
   ],
   ['zod response parse (courseListSchema)', () => courseListSchema.parse(page)],
   ['JSON.stringify of the page', () => JSON.stringify(page)],
+  [
+    'zod parse + JSON.stringify (the type provider serializer)',
+    () => JSON.stringify(courseListSchema.parse(page)),
+  ],
+  ['fast-json-stringify from the zod schema', () => stringifyPage(page)],
 ];
 if (process.env.EXP_PARTS !== '0')
   for (const [name, fn] of parts) console.log(`  ${name}: ${syncPer(5000, fn).toFixed(1)} µs`);
