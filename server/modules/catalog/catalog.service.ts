@@ -83,8 +83,28 @@ function iso(value: Date | string): string {
   return (value instanceof Date ? value : new Date(value)).toISOString();
 }
 
-function toCard({ cursorKeys: _keys, publishedAt, ...card }: CatalogPageRow): CourseCard {
-  return { ...card, publishedAt: iso(publishedAt!) };
+// Field by field: a rest-spread copy (`{ cursorKeys, ...card }`) of the driver's rows cost ~2.5 µs a
+// card against ~0.5 (bench/experiments/browse-cost.ts), ~45 µs of every page of 20.
+function toCard(row: CatalogPageRow): CourseCard {
+  return {
+    id: row.id,
+    slug: row.slug,
+    title: row.title,
+    subtitle: row.subtitle,
+    thumbnailUrl: row.thumbnailUrl,
+    instructorName: row.instructorName,
+    category: row.category,
+    difficultyLevel: row.difficultyLevel,
+    language: row.language,
+    priceCents: row.priceCents,
+    accessType: row.accessType,
+    averageRating: row.averageRating,
+    totalReviews: row.totalReviews,
+    enrollmentCount: row.enrollmentCount,
+    lessonCount: row.lessonCount,
+    totalDurationMinutes: row.totalDurationMinutes,
+    publishedAt: iso(row.publishedAt!),
+  };
 }
 
 function toFacets(rows: FacetRow[]): CatalogFacets {
