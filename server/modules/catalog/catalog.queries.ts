@@ -157,8 +157,9 @@ export function catalogPageQuery(qb: Tx, request: CatalogPageRequest) {
       'c.lessonCount',
       'c.totalDurationMinutes',
       // ISO 8601 in UTC as the API sends it (Date#toISOString's text, milliseconds truncated),
-      // so the route neither parses a Date per row nor formats it back (~4 % of its CPU).
-      sql<string>`to_char(c.published_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`.as(
+      // so the route neither parses a Date per row nor formats it back (~24 µs a page). The colons
+      // are quoted: pgbench (bench/catalog.bench.ts runs this SQL) reads `:MI` as a variable.
+      sql<string>`to_char(c.published_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24":"MI":"SS.MS"Z"')`.as(
         'publishedAt',
       ),
       sql<string[]>`array[${sql.join(keys.map((k) => k.text))}]`.as('cursorKeys'),
