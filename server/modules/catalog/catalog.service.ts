@@ -12,6 +12,7 @@ import { AppError } from '../../platform/errors.ts';
 import type { Caller } from '../courses/courses.service.ts';
 import {
   catalogPageQuery,
+  compiledCatalogPageQuery,
   countFacets,
   sortKeyPatterns,
   type CatalogFilter,
@@ -77,13 +78,28 @@ export function decodeCursor(text: string, sort: CatalogSort, filter: CatalogFil
 
 // ---------------------------------------------------------------- the list
 
-/** JSON from the database carries timestamps as text; the API sends ISO 8601 in UTC everywhere. */
-function iso(value: Date | string): string {
-  return (value instanceof Date ? value : new Date(value)).toISOString();
-}
-
-function toCard({ cursorKeys: _keys, publishedAt, ...card }: CatalogPageRow): CourseCard {
-  return { ...card, publishedAt: iso(publishedAt!) };
+// Field by field: a rest-spread copy (`{ cursorKeys, ...card }`) of the driver's rows cost ~2.5 µs a
+// card against ~0.5 (bench/experiments/browse-cost.ts), ~45 µs of every page of 20.
+function toCard(row: CatalogPageRow): CourseCard {
+  return {
+    id: row.id,
+    slug: row.slug,
+    title: row.title,
+    subtitle: row.subtitle,
+    thumbnailUrl: row.thumbnailUrl,
+    instructorName: row.instructorName,
+    category: row.category,
+    difficultyLevel: row.difficultyLevel,
+    language: row.language,
+    priceCents: row.priceCents,
+    accessType: row.accessType,
+    averageRating: row.averageRating,
+    totalReviews: row.totalReviews,
+    enrollmentCount: row.enrollmentCount,
+    lessonCount: row.lessonCount,
+    totalDurationMinutes: row.totalDurationMinutes,
+    publishedAt: row.publishedAt,
+  };
 }
 
 function toFacets(rows: FacetRow[]): CatalogFacets {
@@ -137,8 +153,9 @@ export async function listCourses(caller: Caller, query: ParsedCourseListQuery):
       toFacets(await countFacets(tx, filter)),
     ]);
   } else {
-    // The hot path: one statement in one round trip (request.db.read).
-    rows = await caller.db.read((qb) => catalogPageQuery(qb, request));
+    // The hot path: one statement in one round trip (request.db.read), its SQL compiled once per shape.
+    const compiled = compiledCatalogPageQuery(request);
+    rows = await caller.db.read(() => ({ compile: () => compiled }));
   }
   const page = rows.slice(0, limit);
   const last = page.at(-1);
