@@ -134,6 +134,19 @@ async function benchEngine(engine: 'pglite' | 'postgres') {
   const page = `/api/courses/${SLUG}`;
   await checkSamePage(`${rls.base}${page}`, `${noRls.base}${page}`, token);
 
+  // PGlite only: the same database (a dump of the one above, viewer session included) in a worker
+  // thread, as production runs it (PGLITE_WORKER), beside the in-thread engine tests use.
+  const workerHandle = pglite
+    ? await connectDatabase({ worker: true, loadDataDir: await pglite.dumpDataDir('none') })
+    : undefined;
+  const inWorker = workerHandle ? await startApp(createDb(workerHandle)) : undefined;
+  if (inWorker) await checkSamePage(`${rls.base}${page}`, `${inWorker.base}${page}`, token);
+  // TEMPORARY (measurement): the lock's old microtask hand-over, same data, in this thread.
+  const oldLockHandle = pglite
+    ? await connectDatabase({ pglite: await openPGlite(undefined, await pglite.dumpDataDir('none')), microtaskHandoff: true })
+    : undefined;
+  const oldLock = oldLockHandle ? await startApp(createDb(oldLockHandle)) : undefined;
+
   // The very SQL the route sends for the signed-in viewer, without HTTP, as the owner (no RLS).
   const compiled = compiledCoursePageQuery(handle.kysely, SLUG, user.id);
   const values = [...compiled.parameters];
@@ -146,6 +159,16 @@ async function benchEngine(engine: 'pglite' | 'postgres') {
     httpCase(engine, 'route signed-in, RLS', `${rls.base}${page}`, token),
     httpCase(engine, 'route signed-in, no RLS (baseline)', `${noRls.base}${page}`, token, 'unsafeNoRlsDb'),
   ];
+  if (inWorker && oldLock) {
+    const note = 'PGlite in a worker thread';
+    cases.push(
+      httpCase(engine, 'route anon, RLS, worker', `${inWorker.base}${page}`, undefined, note),
+      httpCase(engine, 'route signed-in, RLS, worker', `${inWorker.base}${page}`, token, note),
+      httpCase(engine, 'route anon, RLS, worker, 16 c.', `${inWorker.base}${page}`, undefined, note, 16),
+      httpCase(engine, 'route anon, RLS, old lock', `${oldLock.base}${page}`, undefined, 'microtask hand-over'),
+      httpCase(engine, 'route signed-in, RLS, old lock', `${oldLock.base}${page}`, token, 'microtask hand-over'),
+    );
+  }
   if (engine === 'pglite') {
     // One embedded engine serves one query at a time: at 50 connections latency is queueing
     // (Little's law: mean latency = connections / throughput). Lower concurrencies show the
@@ -210,6 +233,10 @@ async function benchEngine(engine: 'pglite' | 'postgres') {
   } finally {
     await rls.app.close();
     await noRls.app.close();
+    await inWorker?.app.close();
+    await workerHandle?.close();
+    await oldLock?.app.close();
+    await oldLockHandle?.close();
     await pool?.end();
     await handle.close();
   }

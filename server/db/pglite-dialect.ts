@@ -1,4 +1,4 @@
-import type { PGlite } from '@electric-sql/pglite';
+import { setImmediate } from 'node:timers';
 import {
   CompiledQuery,
   PostgresAdapter,
@@ -10,6 +10,10 @@ import {
   type Kysely,
   type QueryResult,
 } from 'kysely';
+import type { PGliteEngine } from './pglite-remote.ts';
+
+/** The part of an engine (PGlite itself, or PGliteRemote in a worker) the dialect drives. */
+type Queries = Pick<PGliteEngine, 'exec' | 'query'>;
 
 /**
  * Kysely dialect for PGlite. PGlite is one connection, so a unit of work (BEGIN … COMMIT over
@@ -17,8 +21,14 @@ import {
  * FIFO lock. Units of work must therefore never await non-database work (architecture §4).
  */
 export class PGliteDialect implements Dialect {
-  private readonly lock = new FifoLock();
-  constructor(private readonly pglite: PGlite) {}
+  private readonly lock: FifoLock;
+  // TEMPORARY (measurement): microtaskHandoff restores the old hand-over for a same-run A/B.
+  constructor(
+    private readonly pglite: Queries,
+    microtaskHandoff = false,
+  ) {
+    this.lock = new FifoLock(microtaskHandoff);
+  }
 
   /** Runs `work` while holding the connection, outside Kysely (one-message reads). */
   async exclusive<T>(work: () => Promise<T>): Promise<T> {
@@ -43,14 +53,21 @@ export class PGliteDialect implements Dialect {
   }
 }
 
-/** Hands out one resource at a time, in request order. */
+/**
+ * Hands out one resource at a time, in request order. The next holder starts after a turn of the
+ * event loop, not straight from the releasing promise chain: with PGlite in this thread every
+ * query is synchronous work, so handing over in microtasks ran the whole queue in one macrotask,
+ * and for its duration nothing else ran — no new connection accepted, no request read. Under load
+ * that starved whole connections for seconds (bench/README.md, "PGlite tail latency").
+ */
 class FifoLock {
   private tail: Promise<void> = Promise.resolve();
+  constructor(private readonly microtaskHandoff: boolean) {}
 
   async acquire(): Promise<() => void> {
     const previous = this.tail;
     let release!: () => void;
-    this.tail = new Promise<void>((resolve) => (release = resolve));
+    this.tail = new Promise<void>((resolve) => (release = this.microtaskHandoff ? resolve : () => setImmediate(resolve)));
     await previous;
     return release;
   }
@@ -61,7 +78,7 @@ class PGliteDriver implements Driver {
   private releaseCurrent: (() => void) | undefined;
 
   constructor(
-    pglite: PGlite,
+    pglite: Queries,
     private readonly lock: FifoLock,
   ) {
     this.connection = new PGliteConnection(pglite);
@@ -94,7 +111,7 @@ class PGliteDriver implements Driver {
 }
 
 class PGliteConnection implements DatabaseConnection {
-  constructor(private readonly pglite: PGlite) {}
+  constructor(private readonly pglite: Queries) {}
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     if (compiled.parameters.length === 0) {
