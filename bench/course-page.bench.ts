@@ -143,7 +143,7 @@ async function benchEngine(engine: 'pglite' | 'postgres') {
   if (inWorker) await checkSamePage(`${rls.base}${page}`, `${inWorker.base}${page}`, token);
   // TEMPORARY (measurement): the lock's old microtask hand-over, same data, in this thread.
   const oldLockHandle = pglite
-    ? await connectDatabase({ pglite: await openPGlite(undefined, await pglite.dumpDataDir('none')), microtaskHandoff: true })
+    ? await connectDatabase({ pglite: await openPGlite(undefined, await pglite.dumpDataDir('none')), lockHandoff: 'microtask' })
     : undefined;
   const oldLock = oldLockHandle ? await startApp(createDb(oldLockHandle)) : undefined;
 

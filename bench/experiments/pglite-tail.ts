@@ -4,12 +4,19 @@
 // can be told apart. `npx tsx bench/experiments/pglite-tail.ts [seconds] [connections]`
 import { fork } from 'node:child_process';
 import http from 'node:http';
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { connectDatabase, openPGlite } from '../../server/db/connect.ts';
 import { migrate } from '../../server/db/migrate.ts';
 import { createDb } from '../../server/db/session.ts';
 import { seedDemo } from '../../server/seed/demo.ts';
 import { startApp } from '../harness.ts';
+
+/** CPU ms of this process's main thread (Linux: its task's utime + stime, 10 ms ticks). */
+function mainThreadCpuMs(): number {
+  const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 
 interface Hit {
   conn: number;
@@ -43,59 +50,69 @@ if (process.argv[2] === 'client') {
   );
   process.send!(hits, () => process.exit(0));
 } else {
+  // Three servers on the same data, measured in alternating rounds: PGlite in this thread with the
+  // lock's old microtask hand-over, in this thread as now (a turn of the event loop per hand-over),
+  // and in a worker thread.
   const seconds = Number(process.argv[2] ?? 6);
   const connections = Number(process.argv[3] ?? 50);
-  const handle = await connectDatabase({ pglite: await openPGlite() });
-  await migrate(handle);
-  const db = createDb(handle);
-  await seedDemo(db);
-  const { app, base } = await startApp(db);
-  const url = `${base}/api/courses/typescript-from-zero`;
-  for (let round = 0; round < 3; round++) {
-    const delay = monitorEventLoopDelay({ resolution: 10 });
-    delay.enable();
-    const cpu0 = process.cpuUsage();
-    // Server side: when each connection was accepted and when its first request was parsed.
-    const accepted = new Map<number, number>();
-    const firstRequest = new Map<number, number>();
-    const tServer = performance.now();
-    const onConnection = (socket: import('node:net').Socket) => accepted.set(socket.remotePort!, performance.now() - tServer);
-    const onRequest = (req: http.IncomingMessage) => {
-      const port = req.socket.remotePort!;
-      if (!firstRequest.has(port)) firstRequest.set(port, performance.now() - tServer);
-    };
-    app.server.on('connection', onConnection);
-    app.server.on('request', onRequest);
-    const child = fork(new URL(import.meta.url).pathname, ['client', url, String(seconds), String(connections)], {
-      execArgv: ['--import', 'tsx'],
-    });
-    const hits = await new Promise<Hit[]>((resolve) => child.on('message', (m) => resolve(m as Hit[])));
-    delay.disable();
-    app.server.off('connection', onConnection);
-    app.server.off('request', onRequest);
-    const acc = [...accepted.values()].sort((a, b) => a - b);
-    const fr = [...firstRequest.values()].sort((a, b) => a - b);
-    console.log(`  accepted ${acc.length}: first ${acc[0]?.toFixed(0)} last ${acc.at(-1)?.toFixed(0)} ms; first request parsed: ${fr.length}, first ${fr[0]?.toFixed(0)} median ${fr[Math.floor(fr.length / 2)]?.toFixed(0)} last ${fr.at(-1)?.toFixed(0)} ms`);
-    console.log('  accept times:', acc.map((a) => a.toFixed(0)).join(' '));
-    const cpu = process.cpuUsage(cpu0);
-    const q = (xs: number[], p: number) => {
-      const s = [...xs].sort((a, b) => a - b);
-      return s[Math.min(s.length - 1, Math.floor(p * s.length))]?.toFixed(0) ?? '–';
-    };
-    const all = hits.map((h) => h.ms);
-    const steady = hits.filter((h) => h.n > 0).map((h) => h.ms);
-    const first = hits.filter((h) => h.n === 0).map((h) => h.ms);
-    const late = hits.filter((h) => h.start > 1000).map((h) => h.ms);
-    console.log(
-      `round ${round}: ${(hits.length / seconds).toFixed(0)} req/s, CPU ${((cpu.user + cpu.system) / 1000 / hits.length).toFixed(2)} ms/req; ` +
-        `all p50 ${q(all, 0.5)} p99 ${q(all, 0.99)} max ${q(all, 1)}; first-of-connection p50 ${q(first, 0.5)} max ${q(first, 1)}; ` +
-        `n>0 p99 ${q(steady, 0.99)}; started after 1 s p99 ${q(late, 0.99)}; ` +
-        `event-loop delay p99 ${(delay.percentile(99) / 1e6).toFixed(0)} max ${(delay.max / 1e6).toFixed(0)} ms`,
-    );
-    // The slowest requests: which connection, which request of it, when.
-    const worst = [...hits].sort((a, b) => b.ms - a.ms).slice(0, 8);
-    console.log('  worst:', worst.map((h) => `c${h.conn}#${h.n}@${h.start.toFixed(0)}:${h.ms.toFixed(0)}`).join(' '));
+  const rounds = Number(process.argv[4] ?? 3);
+  const pglite = await openPGlite();
+  const seeded = await connectDatabase({ pglite });
+  await migrate(seeded);
+  await seedDemo(createDb(seeded));
+  const dump = await pglite.dumpDataDir('none');
+  const variants = [
+    { name: 'microtask', handle: await connectDatabase({ pglite: await openPGlite(undefined, dump), lockHandoff: 'microtask' }) },
+    { name: 'turn', handle: await connectDatabase({ pglite: await openPGlite(undefined, dump), lockHandoff: 'turn' }) },
+    { name: 'slice', handle: seeded },
+    { name: 'worker', handle: await connectDatabase({ worker: true, loadDataDir: dump }) },
+  ];
+  const apps = await Promise.all(variants.map(async (v) => ({ ...v, ...(await startApp(createDb(v.handle))) })));
+  for (let round = 0; round < rounds; round++) {
+    for (const { name, app, base } of round % 2 ? [...apps].reverse() : apps) {
+      const url = `${base}/api/courses/typescript-from-zero`;
+      const delay = monitorEventLoopDelay({ resolution: 10 });
+      delay.enable();
+      const accepted: number[] = [];
+      const tServer = performance.now();
+      const onConnection = () => accepted.push(performance.now() - tServer);
+      app.server.on('connection', onConnection);
+      const child = fork(new URL(import.meta.url).pathname, ['client', url, String(seconds), String(connections)], {
+        execArgv: ['--import', 'tsx'],
+      });
+      let cpu0: NodeJS.CpuUsage | undefined;
+      let elu0: ReturnType<typeof performance.eventLoopUtilization> | undefined;
+      let main0 = 0;
+      // Measure from the first accepted connection (the child takes a while to start).
+      app.server.once('connection', () => {
+        cpu0 = process.cpuUsage();
+        elu0 = performance.eventLoopUtilization();
+        main0 = mainThreadCpuMs();
+      });
+      const hits = await new Promise<Hit[]>((resolve) => child.on('message', (m) => resolve(m as Hit[])));
+      const cpu = process.cpuUsage(cpu0);
+      const elu = performance.eventLoopUtilization(elu0);
+      const mainCpu = mainThreadCpuMs() - main0;
+      delay.disable();
+      app.server.off('connection', onConnection);
+      const q = (xs: number[], p: number) => {
+        const sorted = [...xs].sort((a, b) => a - b);
+        return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]?.toFixed(0) ?? '–';
+      };
+      const all = hits.map((h) => h.ms);
+      const steady = hits.filter((h) => h.n > 0).map((h) => h.ms);
+      const first = hits.filter((h) => h.n === 0).map((h) => h.ms);
+      const cpuMs = (cpu.user + cpu.system) / 1000;
+      console.log(
+        `round ${round} ${name.padEnd(9)}: ${(hits.length / seconds).toFixed(0)} req/s; CPU/req ${(cpuMs / hits.length).toFixed(2)} ms, ` +
+          `of which main thread ${(mainCpu / hits.length).toFixed(2)} ms (event loop busy ${(elu.active / hits.length).toFixed(2)} ms wall); p50 ${q(all, 0.5)} p99 ${q(all, 0.99)} max ${q(all, 1)}; ` +
+          `first-of-connection max ${q(first, 1)}; later requests p99 ${q(steady, 0.99)}; ` +
+          `accepts spread ${((accepted.at(-1) ?? 0) - (accepted[0] ?? 0)).toFixed(0)} ms; loop delay p99 ${(delay.percentile(99) / 1e6).toFixed(0)} ms`,
+      );
+    }
   }
-  await app.close();
-  await handle.close();
+  for (const { app, handle } of apps) {
+    await app.close();
+    await handle.close();
+  }
 }

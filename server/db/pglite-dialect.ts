@@ -25,9 +25,9 @@ export class PGliteDialect implements Dialect {
   // TEMPORARY (measurement): microtaskHandoff restores the old hand-over for a same-run A/B.
   constructor(
     private readonly pglite: Queries,
-    microtaskHandoff = false,
+    handoff: Handoff = 'slice',
   ) {
-    this.lock = new FifoLock(microtaskHandoff);
+    this.lock = new FifoLock(handoff);
   }
 
   /** Runs `work` while holding the connection, outside Kysely (one-message reads). */
@@ -53,21 +53,37 @@ export class PGliteDialect implements Dialect {
   }
 }
 
+export type Handoff = 'microtask' | 'turn' | 'slice';
+const SLICE_MS = 10;
+
 /**
- * Hands out one resource at a time, in request order. The next holder starts after a turn of the
- * event loop, not straight from the releasing promise chain: with PGlite in this thread every
- * query is synchronous work, so handing over in microtasks ran the whole queue in one macrotask,
- * and for its duration nothing else ran — no new connection accepted, no request read. Under load
- * that starved whole connections for seconds (bench/README.md, "PGlite tail latency").
+ * Hands out one resource at a time, in request order. TEMPORARY (measurement): three hand-overs.
  */
 class FifoLock {
   private tail: Promise<void> = Promise.resolve();
-  constructor(private readonly microtaskHandoff: boolean) {}
+  private queued = 0;
+  private sliceStart = 0;
+  constructor(private readonly handoff: Handoff) {}
 
   async acquire(): Promise<() => void> {
+    if (this.queued++ === 0) this.sliceStart = performance.now();
     const previous = this.tail;
     let release!: () => void;
-    this.tail = new Promise<void>((resolve) => (release = this.microtaskHandoff ? resolve : () => setImmediate(resolve)));
+    this.tail = new Promise<void>(
+      (resolve) =>
+        (release = () => {
+          this.queued--;
+          if (
+            this.handoff === 'microtask' ||
+            (this.handoff === 'slice' && performance.now() - this.sliceStart < SLICE_MS)
+          )
+            return resolve();
+          setImmediate(() => {
+            this.sliceStart = performance.now();
+            resolve();
+          });
+        }),
+    );
     await previous;
     return release;
   }
