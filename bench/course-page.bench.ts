@@ -135,17 +135,12 @@ async function benchEngine(engine: 'pglite' | 'postgres') {
   await checkSamePage(`${rls.base}${page}`, `${noRls.base}${page}`, token);
 
   // PGlite only: the same database (a dump of the one above, viewer session included) in a worker
-  // thread, as production runs it (PGLITE_WORKER), beside the in-thread engine tests use.
+  // thread, as production runs it (PGLITE_WORKER), beside the in-thread engine the cases above use.
   const workerHandle = pglite
     ? await connectDatabase({ worker: true, loadDataDir: await pglite.dumpDataDir('none') })
     : undefined;
   const inWorker = workerHandle ? await startApp(createDb(workerHandle)) : undefined;
   if (inWorker) await checkSamePage(`${rls.base}${page}`, `${inWorker.base}${page}`, token);
-  // TEMPORARY (measurement): the lock's old microtask hand-over, same data, in this thread.
-  const oldLockHandle = pglite
-    ? await connectDatabase({ pglite: await openPGlite(undefined, await pglite.dumpDataDir('none')), lockHandoff: 'microtask' })
-    : undefined;
-  const oldLock = oldLockHandle ? await startApp(createDb(oldLockHandle)) : undefined;
 
   // The very SQL the route sends for the signed-in viewer, without HTTP, as the owner (no RLS).
   const compiled = compiledCoursePageQuery(handle.kysely, SLUG, user.id);
@@ -159,14 +154,12 @@ async function benchEngine(engine: 'pglite' | 'postgres') {
     httpCase(engine, 'route signed-in, RLS', `${rls.base}${page}`, token),
     httpCase(engine, 'route signed-in, no RLS (baseline)', `${noRls.base}${page}`, token, 'unsafeNoRlsDb'),
   ];
-  if (inWorker && oldLock) {
+  if (inWorker) {
     const note = 'PGlite in a worker thread';
     cases.push(
       httpCase(engine, 'route anon, RLS, worker', `${inWorker.base}${page}`, undefined, note),
       httpCase(engine, 'route signed-in, RLS, worker', `${inWorker.base}${page}`, token, note),
-      httpCase(engine, 'route anon, RLS, worker, 16 c.', `${inWorker.base}${page}`, undefined, note, 16),
-      httpCase(engine, 'route anon, RLS, old lock', `${oldLock.base}${page}`, undefined, 'microtask hand-over'),
-      httpCase(engine, 'route signed-in, RLS, old lock', `${oldLock.base}${page}`, token, 'microtask hand-over'),
+      httpCase(engine, 'route signed-in, RLS, worker, 16 c.', `${inWorker.base}${page}`, token, note, 16),
     );
   }
   if (engine === 'pglite') {
@@ -235,8 +228,6 @@ async function benchEngine(engine: 'pglite' | 'postgres') {
     await noRls.app.close();
     await inWorker?.app.close();
     await workerHandle?.close();
-    await oldLock?.app.close();
-    await oldLockHandle?.close();
     await pool?.end();
     await handle.close();
   }
@@ -284,6 +275,8 @@ function report() {
       const p99 = (name: string) => fmt(median(find(engine, name)?.rounds.map((s) => s.p99) ?? []));
       lines.push(
         `| ${engine} | p99 anon / signed-in RLS route at ${CONNECTIONS} connections (ms) | ${p99('route anon, RLS')} / ${p99('route signed-in, RLS')} | ≤ 100 ms |`,
+        `| ${engine} | … PGlite in a worker thread (ms) | ${p99('route anon, RLS, worker')} / ${p99('route signed-in, RLS, worker')} | ≤ 100 ms |`,
+        `| ${engine} | signed-in RLS route, worker / in this thread | ${ratio(engine, 'route signed-in, RLS, worker', 'route signed-in, RLS')} | |`,
         ...LOW_CONNECTIONS.map(
           (c) =>
             `| ${engine} | p99 anon / signed-in RLS route at ${c} connections (ms) | ` +

@@ -3,7 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { PGliteDialect, type Handoff } from './pglite-dialect.ts';
+import { PGliteDialect } from './pglite-dialect.ts';
 import { PGliteRemote, type PGliteEngine } from './pglite-remote.ts';
 import { createPGlitePreparedRead, pipelinedRead, type Statement } from './prepared-read.ts';
 import { OID, parseDate, parseNumeric } from './type-parsers.ts';
@@ -48,8 +48,6 @@ export interface ConnectOptions {
   worker?: boolean;
   /** With `worker`: a PGlite data directory dump to start from (tests, benchmarks). */
   loadDataDir?: Blob;
-  /** TEMPORARY (measurement): how the PGlite lock hands over. */
-  lockHandoff?: Handoff;
   poolSize?: number;
   /** Called when an idle pooled connection fails; defaults to a warning on stderr. */
   onIdleError?: (error: Error) => void;
@@ -93,7 +91,7 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
     : options.worker
       ? await PGliteRemote.start(options.dataDir, options.loadDataDir)
       : inThread(await openPGlite(options.dataDir));
-  const pgliteDialect = new PGliteDialect(engine, options.lockHandoff);
+  const pgliteDialect = new PGliteDialect(engine);
   const kysely = new Kysely<DB>({ dialect: pgliteDialect, plugins });
   return {
     engine: 'pglite',

@@ -21,14 +21,8 @@ type Queries = Pick<PGliteEngine, 'exec' | 'query'>;
  * FIFO lock. Units of work must therefore never await non-database work (architecture §4).
  */
 export class PGliteDialect implements Dialect {
-  private readonly lock: FifoLock;
-  // TEMPORARY (measurement): microtaskHandoff restores the old hand-over for a same-run A/B.
-  constructor(
-    private readonly pglite: Queries,
-    handoff: Handoff = 'slice',
-  ) {
-    this.lock = new FifoLock(handoff);
-  }
+  private readonly lock = new FifoLock();
+  constructor(private readonly pglite: Queries) {}
 
   /** Runs `work` while holding the connection, outside Kysely (one-message reads). */
   async exclusive<T>(work: () => Promise<T>): Promise<T> {
@@ -53,37 +47,36 @@ export class PGliteDialect implements Dialect {
   }
 }
 
-export type Handoff = 'microtask' | 'turn' | 'slice';
+/** How long the lock is handed from holder to holder before the next hand-over waits for the event loop. */
 const SLICE_MS = 10;
 
 /**
- * Hands out one resource at a time, in request order. TEMPORARY (measurement): three hand-overs.
+ * Hands out one resource at a time, in request order. Holders are handed over in microtasks, but
+ * once hand-overs have run for SLICE_MS the next waits for a turn of the event loop: with PGlite in
+ * this thread every query is synchronous work, so microtask hand-overs alone ran the whole queue in
+ * one macrotask, during which no connection was accepted and no request read — under load, whole
+ * connections starved for seconds (bench/README.md, "PGlite in a worker thread"). With PGlite in a
+ * worker every answer arrives as an event anyway, and a slice rarely ends.
  */
 class FifoLock {
   private tail: Promise<void> = Promise.resolve();
   private queued = 0;
   private sliceStart = 0;
-  constructor(private readonly handoff: Handoff) {}
 
   async acquire(): Promise<() => void> {
     if (this.queued++ === 0) this.sliceStart = performance.now();
     const previous = this.tail;
     let release!: () => void;
-    this.tail = new Promise<void>(
-      (resolve) =>
-        (release = () => {
-          this.queued--;
-          if (
-            this.handoff === 'microtask' ||
-            (this.handoff === 'slice' && performance.now() - this.sliceStart < SLICE_MS)
-          )
-            return resolve();
-          setImmediate(() => {
-            this.sliceStart = performance.now();
-            resolve();
-          });
-        }),
-    );
+    this.tail = new Promise<void>((resolve) => {
+      release = () => {
+        this.queued--;
+        if (performance.now() - this.sliceStart < SLICE_MS) return resolve();
+        setImmediate(() => {
+          this.sliceStart = performance.now();
+          resolve();
+        });
+      };
+    });
     await previous;
     return release;
   }
