@@ -64,7 +64,9 @@ if (process.argv[2] === 'client') {
     { name: 'in-thread', handle: seeded },
     { name: 'worker', handle: await connectDatabase({ worker: true, loadDataDir: dump }) },
   ];
-  const apps = await Promise.all(variants.map(async (v) => ({ ...v, ...(await startApp(createDb(v.handle))) })));
+  const apps = await Promise.all(
+    variants.map(async (v) => ({ ...v, ...(await startApp(createDb(v.handle))) })),
+  );
   for (let round = 0; round < rounds; round++) {
     for (const { name, app, base } of round % 2 ? [...apps].reverse() : apps) {
       const url = `${base}/api/courses/typescript-from-zero`;
@@ -74,9 +76,13 @@ if (process.argv[2] === 'client') {
       const tServer = performance.now();
       const onConnection = () => accepted.push(performance.now() - tServer);
       app.server.on('connection', onConnection);
-      const child = fork(new URL(import.meta.url).pathname, ['client', url, String(seconds), String(connections)], {
-        execArgv: ['--import', 'tsx'],
-      });
+      const child = fork(
+        new URL(import.meta.url).pathname,
+        ['client', url, String(seconds), String(connections)],
+        {
+          execArgv: ['--import', 'tsx'],
+        },
+      );
       let cpu0: NodeJS.CpuUsage | undefined;
       let elu0: ReturnType<typeof performance.eventLoopUtilization> | undefined;
       let main0 = 0;

@@ -82,9 +82,13 @@ export class PGliteRemote implements PGliteEngine {
 
   private constructor(readonly worker: Worker) {
     worker.on('message', (message: WorkerReply) => this.receive(message));
-    worker.on('error', (error) => this.fail(new Error(`PGlite worker failed: ${error.message}`, { cause: error })));
+    worker.on('error', (error) =>
+      this.fail(new Error(`PGlite worker failed: ${error.message}`, { cause: error })),
+    );
     worker.on('exit', (code) =>
-      this.fail(new Error(this.closing ? 'PGlite worker closed' : `PGlite worker exited unexpectedly (code ${code})`)),
+      this.fail(
+        new Error(this.closing ? 'PGlite worker closed' : `PGlite worker exited unexpectedly (code ${code})`),
+      ),
     );
   }
 
@@ -93,19 +97,20 @@ export class PGliteRemote implements PGliteEngine {
     const workerData: WorkerStart = { dataDir, snapshot: await snapshot?.arrayBuffer() };
     const worker = new Worker(ENTRY, { workerData });
     await new Promise<void>((resolve, reject) => {
-      const onMessage = (message: WorkerReply) => {
-        if ('ready' in message) done(), resolve();
-        if ('failed' in message) done(), reject(restoreError(message.failed));
-      };
-      const onError = (error: Error) => (done(), reject(error));
-      const onExit = (code: number) => (done(), reject(new Error(`PGlite worker exited while opening (code ${code})`)));
-      const done = () => {
+      const settle = (error?: Error) => {
         worker.off('message', onMessage);
-        worker.off('error', onError);
+        worker.off('error', settle);
         worker.off('exit', onExit);
+        if (error) reject(error);
+        else resolve();
       };
+      const onMessage = (message: WorkerReply) => {
+        if ('ready' in message) settle();
+        if ('failed' in message) settle(restoreError(message.failed));
+      };
+      const onExit = (code: number) => settle(new Error(`PGlite worker exited while opening (code ${code})`));
       worker.on('message', onMessage);
-      worker.on('error', onError);
+      worker.on('error', settle);
       worker.on('exit', onExit);
     });
     return new PGliteRemote(worker);

@@ -33,21 +33,35 @@ afterAll(async () => handle.close());
 const myProfile = (id: string) =>
   db.readAs(
     { id },
-    handle.kysely.selectFrom('profiles').select(['id', 'email']).where('id', '=', sql<string>`auth.uid()`),
+    handle.kysely
+      .selectFrom('profiles')
+      .select(['id', 'email'])
+      .where('id', '=', sql<string>`auth.uid()`),
   );
 
 describe('PGlite in a worker thread', () => {
   it('answers prepared reads as the caller, for many callers at once', async () => {
     const reads = Array.from({ length: 60 }, (_, i) => userIds[i % userIds.length]!);
     const answers = await Promise.all(reads.map((id) => myProfile(id)));
-    answers.forEach((rows, i) => expect(rows).toEqual([{ id: reads[i], email: `worker${i % 3}@example.com` }]));
+    answers.forEach((rows, i) =>
+      expect(rows).toEqual([{ id: reads[i], email: `worker${i % 3}@example.com` }]),
+    );
   });
 
   it('carries values of every kind both ways', async () => {
     const row = await db.asSystem(async (tx) => {
-      const { rows } = await sql<{ n: number; d: Date; a: string[]; j: unknown; b: Uint8Array; s: string }>`select
+      const { rows } = await sql<{
+        n: number;
+        d: Date;
+        a: string[];
+        j: unknown;
+        b: Uint8Array;
+        s: string;
+      }>`select
         ${42.5}::numeric as n, ${new Date('2026-01-02T03:04:05Z')}::timestamptz as d, ${['x', "y'"]}::text[] as a,
-        ${JSON.stringify({ k: [1, 'two'] })}::jsonb as j, ${Buffer.from([1, 2, 255])}::bytea as b, ${"it's"} as s`.execute(tx);
+        ${JSON.stringify({ k: [1, 'two'] })}::jsonb as j, ${Buffer.from([1, 2, 255])}::bytea as b, ${"it's"} as s`.execute(
+        tx,
+      );
       return rows[0]!;
     });
     expect(row).toEqual({
@@ -68,7 +82,9 @@ describe('PGlite in a worker thread', () => {
       throw new Error('roll back');
     });
     const counts = Array.from({ length: 10 }, () =>
-      handle.preparedQuery([{ text: 'select count(*)::int as n from auth.users where email = $1', values: [email] }]),
+      handle.preparedQuery([
+        { text: 'select count(*)::int as n from auth.users where email = $1', values: [email] },
+      ]),
     );
     await expect(unit).rejects.toThrow('roll back');
     for (const rows of await Promise.all(counts)) expect(rows).toEqual([[{ n: 0 }]]);
@@ -83,7 +99,9 @@ describe('PGlite in a worker thread', () => {
     });
     await expect(inUnit).rejects.toMatchObject({ code: '23505' });
     // The failed unit rolled back and left no aborted transaction behind.
-    const rows = await handle.simpleQuery(`select count(*)::int as n from auth.users where email = 'dup@example.com'`);
+    const rows = await handle.simpleQuery(
+      `select count(*)::int as n from auth.users where email = 'dup@example.com'`,
+    );
     expect(rows).toEqual([[{ n: 0 }]]);
     expect(await myProfile(userIds[0]!)).toHaveLength(1);
   });
@@ -123,7 +141,9 @@ describe('the worker’s life', () => {
     try {
       const file = join(dir, 'not-a-directory');
       writeFileSync(file, '');
-      await expect(connectDatabase({ worker: true, dataDir: join(file, 'pglite') })).rejects.toThrow(/ENOTDIR/);
+      await expect(connectDatabase({ worker: true, dataDir: join(file, 'pglite') })).rejects.toThrow(
+        /ENOTDIR/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
