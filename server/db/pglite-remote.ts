@@ -101,8 +101,9 @@ export class PGliteRemote implements PGliteEngine {
         worker.off('message', onMessage);
         worker.off('error', settle);
         worker.off('exit', onExit);
-        if (error) reject(error);
-        else resolve();
+        if (!error) return resolve();
+        void worker.terminate(); // an engine that failed to open may still hold the thread
+        reject(error);
       };
       const onMessage = (message: WorkerReply) => {
         if ('ready' in message) settle();
