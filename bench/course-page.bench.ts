@@ -134,6 +134,14 @@ async function benchEngine(engine: 'pglite' | 'postgres') {
   const page = `/api/courses/${SLUG}`;
   await checkSamePage(`${rls.base}${page}`, `${noRls.base}${page}`, token);
 
+  // PGlite only: the same database (a dump of the one above, viewer session included) in a worker
+  // thread, as production runs it (PGLITE_WORKER), beside the in-thread engine the cases above use.
+  const workerHandle = pglite
+    ? await connectDatabase({ worker: true, loadDataDir: await pglite.dumpDataDir('none') })
+    : undefined;
+  const inWorker = workerHandle ? await startApp(createDb(workerHandle)) : undefined;
+  if (inWorker) await checkSamePage(`${rls.base}${page}`, `${inWorker.base}${page}`, token);
+
   // The very SQL the route sends for the signed-in viewer, without HTTP, as the owner (no RLS).
   const compiled = compiledCoursePageQuery(handle.kysely, SLUG, user.id);
   const values = [...compiled.parameters];
@@ -146,6 +154,14 @@ async function benchEngine(engine: 'pglite' | 'postgres') {
     httpCase(engine, 'route signed-in, RLS', `${rls.base}${page}`, token),
     httpCase(engine, 'route signed-in, no RLS (baseline)', `${noRls.base}${page}`, token, 'unsafeNoRlsDb'),
   ];
+  if (inWorker) {
+    const note = 'PGlite in a worker thread';
+    cases.push(
+      httpCase(engine, 'route anon, RLS, worker', `${inWorker.base}${page}`, undefined, note),
+      httpCase(engine, 'route signed-in, RLS, worker', `${inWorker.base}${page}`, token, note),
+      httpCase(engine, 'route signed-in, RLS, worker, 16 c.', `${inWorker.base}${page}`, token, note, 16),
+    );
+  }
   if (engine === 'pglite') {
     // One embedded engine serves one query at a time: at 50 connections latency is queueing
     // (Little's law: mean latency = connections / throughput). Lower concurrencies show the
@@ -210,6 +226,8 @@ async function benchEngine(engine: 'pglite' | 'postgres') {
   } finally {
     await rls.app.close();
     await noRls.app.close();
+    await inWorker?.app.close();
+    await workerHandle?.close();
     await pool?.end();
     await handle.close();
   }
@@ -257,6 +275,8 @@ function report() {
       const p99 = (name: string) => fmt(median(find(engine, name)?.rounds.map((s) => s.p99) ?? []));
       lines.push(
         `| ${engine} | p99 anon / signed-in RLS route at ${CONNECTIONS} connections (ms) | ${p99('route anon, RLS')} / ${p99('route signed-in, RLS')} | ≤ 100 ms |`,
+        `| ${engine} | … PGlite in a worker thread (ms) | ${p99('route anon, RLS, worker')} / ${p99('route signed-in, RLS, worker')} | ≤ 100 ms |`,
+        `| ${engine} | signed-in RLS route, worker / in this thread | ${ratio(engine, 'route signed-in, RLS, worker', 'route signed-in, RLS')} | |`,
         ...LOW_CONNECTIONS.map(
           (c) =>
             `| ${engine} | p99 anon / signed-in RLS route at ${c} connections (ms) | ` +

@@ -20,6 +20,8 @@ export interface Config {
   databaseUrl: string | undefined;
   /** Where embedded PGlite keeps its data (`${dataDir}/pglite`); unused with databaseUrl. */
   pgliteDir: string;
+  /** Run embedded PGlite in a worker thread (server/db/pglite-remote.ts); unused with databaseUrl. */
+  pgliteWorker: boolean;
   databasePoolSize: number;
   logLevel: LogLevel;
   /** HS256 key for access tokens. Never log it. */
@@ -125,6 +127,7 @@ const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   DATABASE_POOL_SIZE: int(1, 1000).default(10),
+  PGLITE_WORKER: z.stringbool().default(true),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   JWT_SECRET: z.string().min(MIN_SECRET_LENGTH).optional(),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -197,6 +200,7 @@ export const EXPECTED: Record<EnvName, string> = {
   DATA_DIR: 'a non-empty directory path',
   DATABASE_URL: 'a postgres:// or postgresql:// URL',
   DATABASE_POOL_SIZE: 'an integer from 1 to 1000',
+  PGLITE_WORKER: 'true or false (also 1/0, yes/no, on/off)',
   LOG_LEVEL: `one of ${LOG_LEVELS.join(', ')}`,
   JWT_SECRET: `a string of at least ${MIN_SECRET_LENGTH} characters`,
   PUBLIC_URL: 'an http:// or https:// URL',
@@ -312,6 +316,7 @@ export function parseConfig(env: Record<string, string | undefined>): ParsedConf
     dataDir,
     databaseUrl: e.DATABASE_URL,
     pgliteDir: join(dataDir, 'pglite'),
+    pgliteWorker: e.PGLITE_WORKER,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     logLevel: e.LOG_LEVEL,
     jwtSecret: e.JWT_SECRET,

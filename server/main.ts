@@ -32,7 +32,7 @@ export async function openDatabase(config: Config): Promise<Db> {
   const handle = await connectDatabase(
     config.databaseUrl
       ? { databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize }
-      : { dataDir: config.pgliteDir },
+      : { dataDir: config.pgliteDir, worker: config.pgliteWorker },
   );
   return createDb(handle);
 }

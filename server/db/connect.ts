@@ -4,6 +4,7 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { PGliteDialect } from './pglite-dialect.ts';
+import { PGliteRemote, type PGliteEngine } from './pglite-remote.ts';
 import { createPGlitePreparedRead, pipelinedRead, type Statement } from './prepared-read.ts';
 import { OID, parseDate, parseNumeric } from './type-parsers.ts';
 import type { DB } from './types.generated.ts';
@@ -38,8 +39,15 @@ export interface ConnectOptions {
   databaseUrl?: string | undefined;
   /** PGlite data directory; absent means in memory. */
   dataDir?: string | undefined;
-  /** Ready-made PGlite instance (tests clone a migrated snapshot into one). */
+  /** Ready-made PGlite instance, used in this thread (tests clone a migrated snapshot into one). */
   pglite?: PGlite;
+  /**
+   * Runs PGlite (for `dataDir`, or in memory) in a worker thread (pglite-remote.ts), so the
+   * engine's CPU does not block the event loop. Ignored with `pglite` or `databaseUrl`.
+   */
+  worker?: boolean;
+  /** With `worker`: a PGlite data directory dump to start from (tests, benchmarks). */
+  loadDataDir?: Blob;
   poolSize?: number;
   /** Called when an idle pooled connection fails; defaults to a warning on stderr. */
   onIdleError?: (error: Error) => void;
@@ -78,23 +86,40 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
     const preparedQuery = (statements: readonly Statement[]) => pipelinedRead(pool, statements);
     return { engine: 'postgres', kysely, simpleQuery, preparedQuery, close: () => kysely.destroy() };
   }
-  const pglite = options.pglite ?? (await openPGlite(options.dataDir));
-  const pgliteDialect = new PGliteDialect(pglite);
+  const engine: PGliteEngine = options.pglite
+    ? inThread(options.pglite)
+    : options.worker
+      ? await PGliteRemote.start(options.dataDir, options.loadDataDir)
+      : inThread(await openPGlite(options.dataDir));
+  const pgliteDialect = new PGliteDialect(engine);
   const kysely = new Kysely<DB>({ dialect: pgliteDialect, plugins });
-  const preparedRead = createPGlitePreparedRead(pglite);
   return {
     engine: 'pglite',
     kysely,
     // PGlite runs one exec at a time on its own; the FIFO lock keeps it out of open units of work.
-    simpleQuery: (text) => pgliteDialect.exclusive(async () => (await pglite.exec(text)).map((r) => r.rows)),
-    preparedQuery: (statements) => pgliteDialect.exclusive(() => preparedRead(statements)),
+    simpleQuery: (text) => pgliteDialect.exclusive(async () => (await engine.exec(text)).map((r) => r.rows)),
+    preparedQuery: (statements) => pgliteDialect.exclusive(() => engine.preparedRead(statements)),
     listen: async (channel, onPayload) => {
-      const unlisten = await pgliteDialect.exclusive(() => pglite.listen(channel, onPayload));
-      return () => (pglite.closed ? Promise.resolve() : pgliteDialect.exclusive(() => unlisten()));
+      const unlisten = await pgliteDialect.exclusive(() => engine.listen(channel, onPayload));
+      return () => (engine.closed ? Promise.resolve() : pgliteDialect.exclusive(() => unlisten()));
     },
     close: async () => {
       await kysely.destroy();
-      if (!pglite.closed) await pglite.close();
+      if (!engine.closed) await engine.close();
+    },
+  };
+}
+
+/** PGlite in this thread as a PGliteEngine. */
+function inThread(pglite: PGlite): PGliteEngine {
+  return {
+    exec: (text) => pglite.exec(text),
+    query: (text, params) => pglite.query(text, params),
+    preparedRead: createPGlitePreparedRead(pglite),
+    listen: (channel, onPayload) => pglite.listen(channel, onPayload),
+    close: () => pglite.close(),
+    get closed() {
+      return pglite.closed;
     },
   };
 }

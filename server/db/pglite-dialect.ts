@@ -1,4 +1,4 @@
-import type { PGlite } from '@electric-sql/pglite';
+import { setImmediate } from 'node:timers';
 import {
   CompiledQuery,
   PostgresAdapter,
@@ -10,6 +10,10 @@ import {
   type Kysely,
   type QueryResult,
 } from 'kysely';
+import type { PGliteEngine } from './pglite-remote.ts';
+
+/** The part of an engine (PGlite itself, or PGliteRemote in a worker) the dialect drives. */
+type Queries = Pick<PGliteEngine, 'exec' | 'query'>;
 
 /**
  * Kysely dialect for PGlite. PGlite is one connection, so a unit of work (BEGIN … COMMIT over
@@ -18,7 +22,7 @@ import {
  */
 export class PGliteDialect implements Dialect {
   private readonly lock = new FifoLock();
-  constructor(private readonly pglite: PGlite) {}
+  constructor(private readonly pglite: Queries) {}
 
   /** Runs `work` while holding the connection, outside Kysely (one-message reads). */
   async exclusive<T>(work: () => Promise<T>): Promise<T> {
@@ -43,14 +47,36 @@ export class PGliteDialect implements Dialect {
   }
 }
 
-/** Hands out one resource at a time, in request order. */
+/** How long the lock is handed from holder to holder before the next hand-over waits for the event loop. */
+const SLICE_MS = 10;
+
+/**
+ * Hands out one resource at a time, in request order. Holders are handed over in microtasks, but
+ * once hand-overs have run for SLICE_MS the next waits for a turn of the event loop: with PGlite in
+ * this thread every query is synchronous work, so microtask hand-overs alone ran the whole queue in
+ * one macrotask, during which no connection was accepted and no request read — under load, whole
+ * connections starved for seconds (bench/README.md, "PGlite in a worker thread"). With PGlite in a
+ * worker every answer arrives as an event anyway, and a slice rarely ends.
+ */
 class FifoLock {
   private tail: Promise<void> = Promise.resolve();
+  private queued = 0;
+  private sliceStart = 0;
 
   async acquire(): Promise<() => void> {
+    if (this.queued++ === 0) this.sliceStart = performance.now();
     const previous = this.tail;
     let release!: () => void;
-    this.tail = new Promise<void>((resolve) => (release = resolve));
+    this.tail = new Promise<void>((resolve) => {
+      release = () => {
+        this.queued--;
+        if (performance.now() - this.sliceStart < SLICE_MS) return resolve();
+        setImmediate(() => {
+          this.sliceStart = performance.now();
+          resolve();
+        });
+      };
+    });
     await previous;
     return release;
   }
@@ -61,7 +87,7 @@ class PGliteDriver implements Driver {
   private releaseCurrent: (() => void) | undefined;
 
   constructor(
-    pglite: PGlite,
+    pglite: Queries,
     private readonly lock: FifoLock,
   ) {
     this.connection = new PGliteConnection(pglite);
@@ -94,7 +120,7 @@ class PGliteDriver implements Driver {
 }
 
 class PGliteConnection implements DatabaseConnection {
-  constructor(private readonly pglite: PGlite) {}
+  constructor(private readonly pglite: Queries) {}
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     if (compiled.parameters.length === 0) {

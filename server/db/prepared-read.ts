@@ -44,7 +44,7 @@ type QueryClass = new (config: {
 }) => QueryInternals;
 
 // pg's own value mapping for bound parameters (Dates, arrays, JSON), the same Kysely relies on.
-const valueMapper = (pg as unknown as { utils: { prepareValue: (value: unknown) => unknown } }).utils
+export const valueMapper = (pg as unknown as { utils: { prepareValue: (value: unknown) => unknown } }).utils
   .prepareValue;
 
 /**
