@@ -9,8 +9,10 @@ import {
  * The realtime client: one WebSocket to `/realtime` shared by every subscriber in the page. It
  * connects when the first topic is subscribed, re-subscribes everything after a reconnect, and
  * reconnects with exponential back-off (with jitter, so a restarted server is not stormed). After a
- * reconnect — and when the server says `resync` — `onResync` listeners run: events may have been
- * missed, so views refetch (the React hook invalidates its queries).
+ * reconnect — once the server has answered every re-subscription, so a change committed after the
+ * refetch's read cannot fall between the two — and when the server says `resync`, `onResync`
+ * listeners run: events may have been missed, so views refetch (the React hook invalidates its
+ * queries).
  *
  * DOM-free, so it runs in the browser (realtime.ts: the session cookie authenticates the handshake)
  * and in Node with the `ws` package (`createSocket` can send `Authorization: Bearer`): the tests.
@@ -58,6 +60,8 @@ export function createRealtimeClient(options: RealtimeClientOptions) {
   let everOpened = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let closedByUs = false;
+  /** Re-subscriptions of a reconnect the server has not answered yet; the re-sync waits for them. */
+  let awaitingAnswers: Set<string> | undefined;
 
   const setStatus = (next: RealtimeStatus) => {
     status = next;
@@ -76,8 +80,16 @@ export function createRealtimeClient(options: RealtimeClientOptions) {
     for (const listener of resyncListeners) listener();
   };
 
+  const answered = (topic: string) => {
+    if (!awaitingAnswers?.delete(topic) || awaitingAnswers.size > 0) return;
+    awaitingAnswers = undefined;
+    resync();
+  };
+
   const dispatch = (message: ServerMessage) => {
     if (message.type === 'resync') return resync();
+    if ((message.type === 'subscribed' || message.type === 'error') && message.topic !== undefined)
+      answered(message.topic);
     const names =
       message.type === 'change'
         ? message.topics
@@ -98,8 +110,8 @@ export function createRealtimeClient(options: RealtimeClientOptions) {
       const reconnected = everOpened;
       everOpened = true;
       setStatus('open');
+      if (reconnected) awaitingAnswers = new Set(topics.keys());
       for (const [topic, entry] of topics) send(subscribeFrame(topic, entry.track, entry.lesson));
-      if (reconnected) resync();
     };
     current.onmessage = (event) => {
       let parsed: ReturnType<typeof serverMessageSchema.safeParse>;
@@ -159,6 +171,7 @@ export function createRealtimeClient(options: RealtimeClientOptions) {
         if (!current?.listeners.delete(listener) || current.listeners.size > 0) return;
         topics.delete(topic);
         send({ type: 'unsubscribe', topic });
+        answered(topic);
       };
     },
     /**
