@@ -556,6 +556,7 @@ export interface Enrollments {
   updatedAt: Generated<Timestamp>;
   createdBy: string | null;
   updatedBy: string | null;
+  timeSpentSeconds: Generated<number>;
 }
 
 export interface LearningAnalytics {
