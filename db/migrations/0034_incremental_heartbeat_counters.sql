@@ -23,7 +23,8 @@
 --   row after a wait). A recount locks the enrolment first and then reads the rows: a concurrent
 --   heartbeat's row change is either committed before (counted by the recount) or still waiting for
 --   the enrolment lock (added after it), never both.
--- * The last lesson is the row with the newest last_accessed_at (as the recount picks it); since the
+-- * The last lesson is the row with the newest last_accessed_at (as the recount picks it; ties, two
+--   lessons accessed in the same instant, now go to the greater lesson id in both); since the
 --   enrolment's last_accessed_at is already the newest over its rows, a row newer than it is the new
 --   last lesson.
 
@@ -63,7 +64,7 @@ BEGIN
   SELECT lp.lesson_id, lp.last_accessed_at INTO v_last
     FROM public.lesson_progress lp
    WHERE lp.enrollment_id = e.id AND lp.last_accessed_at IS NOT NULL
-   ORDER BY lp.last_accessed_at DESC LIMIT 1;
+   ORDER BY lp.last_accessed_at DESC, lp.lesson_id DESC LIMIT 1;
 
   v_done := least(v_done, coalesce(v_total, 0));
   v_pct := CASE WHEN coalesce(v_total, 0) = 0 THEN 0 ELSE floor(100.0 * v_done / v_total)::int END;
@@ -129,6 +130,19 @@ BEGIN
   END IF;
 END $$;
 
+-- Whether a lesson row accessed at p_at comes after the enrolment's last lesson in the recount's
+-- order (last_accessed_at, then lesson id: two rows accessed in the same instant are told apart the
+-- same way by the recount and by the increments). No SET search_path (it names no object, only
+-- built-in comparisons): a plain IMMUTABLE SQL function is inlined into the UPDATE that calls it.
+CREATE FUNCTION private.is_later_access(p_at timestamptz, p_lesson_id uuid, p_last_at timestamptz,
+                                        p_last_lesson_id uuid) RETURNS boolean
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT p_at IS NOT NULL
+     AND (p_last_at IS NULL OR p_at > p_last_at
+          OR (p_at = p_last_at AND (p_last_lesson_id IS NULL OR p_lesson_id > p_last_lesson_id)))
+$$;
+REVOKE ALL ON FUNCTION private.is_later_access(timestamptz, uuid, timestamptz, uuid) FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION private.on_lesson_progress_change() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 DECLARE
@@ -158,13 +172,13 @@ BEGIN
     UPDATE public.enrollments e
        SET time_spent_seconds = e.time_spent_seconds + v_delta,
            total_time_spent_minutes = (e.time_spent_seconds + v_delta) / 60,
-           last_lesson_id = CASE WHEN NEW.last_accessed_at > e.last_accessed_at OR e.last_accessed_at IS NULL
+           last_lesson_id = CASE WHEN private.is_later_access(NEW.last_accessed_at, NEW.lesson_id,
+                                                              e.last_accessed_at, e.last_lesson_id)
                                  THEN NEW.lesson_id ELSE e.last_lesson_id END,
            last_accessed_at = greatest(e.last_accessed_at, NEW.last_accessed_at)
      WHERE e.id = NEW.enrollment_id
        AND (v_delta <> 0
-            OR NEW.last_accessed_at > e.last_accessed_at
-            OR (e.last_accessed_at IS NULL AND NEW.last_accessed_at IS NOT NULL));
+            OR private.is_later_access(NEW.last_accessed_at, NEW.lesson_id, e.last_accessed_at, e.last_lesson_id));
   END IF;
 
   -- Learning time is added, never taken back: deleting a lesson does not unlearn the time.
