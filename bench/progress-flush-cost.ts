@@ -53,8 +53,11 @@ function backendTicks(pid: number) {
 async function open(arg: string) {
   const [database, checkout] = arg.split('@') as [string, string | undefined];
   const upsert: typeof ownUpsert = checkout
-    ? ((await import(`${checkout}/server/modules/learning/learning.queries.ts`)) as { heartbeatUpsert: typeof ownUpsert })
-        .heartbeatUpsert
+    ? (
+        (await import(`${checkout}/server/modules/learning/learning.queries.ts`)) as {
+          heartbeatUpsert: typeof ownUpsert;
+        }
+      ).heartbeatUpsert
     : ownUpsert;
   const url = new URL(ADMIN_URL);
   url.pathname = `/${database}`;

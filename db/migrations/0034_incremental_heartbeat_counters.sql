@@ -250,6 +250,7 @@ BEGIN
     SELECT l.* FROM unnest(p_lesson_ids, p_positions, p_watched, p_client_times, p_accessed_at)
                     AS l (lesson_id, position_seconds, watched_seconds, client_time, accessed_at)
      WHERE l.lesson_id IN (SELECT private.writable_lessons(p_lesson_ids))
+     ORDER BY l.lesson_id -- rows are locked in lesson order, in every flush (no lock-order deadlocks)
   ), updated AS (
     UPDATE public.lesson_progress AS lp SET
        status = 'in_progress',

@@ -176,7 +176,12 @@ describe('incremental enrolment counters (0034)', () => {
           await acceptProgressReport(
             as(learner),
             lessonId,
-            report({ clientTime: at(round * 10), positionSeconds: round, watchedSeconds: round, activeSeconds: 7 }),
+            report({
+              clientTime: at(round * 10),
+              positionSeconds: round,
+              watchedSeconds: round,
+              activeSeconds: 7,
+            }),
             buffer,
           );
       }

@@ -166,7 +166,11 @@ export interface HeartbeatWrite {
  * others' writes in the same flush. The insert policy (may study) still applies to what is written.
  * Answers how many rows were written.
  */
-export function heartbeatUpsert(writes: HeartbeatWrite[]) {
+export function heartbeatUpsert(unordered: HeartbeatWrite[]) {
+  // In lesson order, as the function locks the rows (the same order in every flush).
+  const writes = [...unordered].sort((a, b) =>
+    a.lessonId < b.lessonId ? -1 : a.lessonId > b.lessonId ? 1 : 0,
+  );
   const chain = writes.flatMap((w) => w.chain.map((c) => ({ lessonId: w.lessonId, ...c })));
   return sql<{ written: number }>`
     select private.write_heartbeats(
