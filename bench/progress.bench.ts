@@ -17,6 +17,14 @@
  *   BENCH_ACCESS_MEMO_MS   how long the coalesced case remembers access (default: the app's default);
  *                          the case "…, access memo off" runs the same with 0, in the same rounds
  *   BENCH_ONLY, BENCH_CPU_PROFILE   see bench/harness.ts (a subset of the cases; a CPU profile)
+ *   BENCH_BASELINE_CHECKOUT  another checkout of the product (e.g. /work/main): its app, on a database
+ *                          migrated with its migrations and the same seed, runs the coalesced case
+ *                          (access memo off) in the same rounds — a same-run A/B of two versions
+ *
+ * Every route case also reports the CPU it cost per request: this process (the apps) plus the
+ * PostgreSQL backends of its database, over the round and — for coalesced cases — the flush of the
+ * round's last heartbeats (the case waits one window after its load). A busy machine slows a round
+ * down but hardly changes that figure, so it is the one to compare across versions.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,6 +48,7 @@ import { signAccessToken } from '../server/platform/auth.ts';
 import { createAccount } from '../server/seed/accounts.ts';
 import { hashDemoPassword } from '../server/seed/demo-password.ts';
 import * as h from './harness.ts';
+import { markLoad } from './other-load.ts';
 import type { Case, Sample } from './harness.ts';
 import type { LoadInput, LoadLesson, LoadResult, LoadState } from './progress-load.ts';
 
@@ -53,6 +62,9 @@ const VIDEO_SECONDS = 200;
 /** Rows of the pgbench baseline table: one per learner and lesson, as lesson_progress has. */
 const UPSERT_KEYS = LEARNERS * LESSONS;
 
+const BASELINE = process.env.BENCH_BASELINE_CHECKOUT;
+const BASELINE_DB = 'uw_bench_progress_baseline';
+
 const DEFAULT_FLUSH_MS = parseConfig({}).progressHeartbeatFlushMs;
 const FLUSH_MS = process.env.BENCH_FLUSH_MS ?? String(DEFAULT_FLUSH_MS);
 // The memo is off by default in the product; the bench measures it at 2 s against off.
@@ -64,7 +76,27 @@ const ROUTE_NO_MEMO = `route, heartbeats coalesced (${FLUSH_MS} ms), access memo
 const PGBENCH = 'pgbench single-row upsert -M prepared -c 8';
 const HTTP_CEILING = 'HTTP ceiling: GET /healthz';
 
+const ROUTE_BASELINE = `${ROUTE_NO_MEMO} — baseline ${BASELINE ?? ''}`;
+
 const statusTotals = new Map<string, Record<string, number>>();
+/** Per case: CPU ms per request of every run (the first run is the warm-up), in all and in the database. */
+const cpuPerRequest = new Map<string, number[]>();
+const dbCpuPerRequest = new Map<string, number[]>();
+
+/** CPU time so far of this process and of the database's backends, in ms. */
+function cpuMark(database: string | undefined) {
+  const usage = process.cpuUsage();
+  const backends = markLoad(database)?.backends ?? new Map<number, number>();
+  return { self: (usage.user + usage.system) / 1000, backends };
+}
+
+/** CPU ms since `start`: this process (the apps) and the database's backends. */
+function cpuSince(start: ReturnType<typeof cpuMark>, database: string | undefined) {
+  const end = cpuMark(database);
+  let ticks = 0;
+  for (const [pid, t] of end.backends) ticks += t - (start.backends.get(pid) ?? 0);
+  return { app: end.self - start.self, db: ticks * 10 }; // USER_HZ = 100
+}
 const completionTotals = new Map<string, number>();
 
 /** An instructor, one published free course of LESSONS lessons, LEARNERS enrolled learners with live sessions. */
@@ -179,15 +211,30 @@ function runLoad(base: string, seconds: number, files: { input: string; state: s
   });
 }
 
-function loadCase(engine: string, name: string, base: string, files: { input: string; state: string }): Case {
+function loadCase(
+  engine: string,
+  name: string,
+  base: string,
+  files: { input: string; state: string },
+  options: { database?: string; flushMs?: number; attributable?: boolean } = {},
+): Case {
   const key = `${engine} ${name}`;
   return {
     engine,
     name,
     note: `${LEARNERS} learners, ${h.CONNECTIONS} connections`,
-    attributable: true,
+    attributable: options.attributable ?? true,
     run: async (seconds): Promise<Sample> => {
+      const cpu = cpuMark(options.database);
       const r = await runLoad(base, seconds, files);
+      // The round's last heartbeats are written one window later: inside this case's CPU figure.
+      if (options.flushMs) await new Promise((resolve) => setTimeout(resolve, options.flushMs! + 300));
+      const requests = Object.values(r.statusCodes).reduce((a, b) => a + b, 0);
+      if (requests > 0) {
+        const used = cpuSince(cpu, options.database);
+        cpuPerRequest.set(key, [...(cpuPerRequest.get(key) ?? []), (used.app + used.db) / requests]);
+        dbCpuPerRequest.set(key, [...(dbCpuPerRequest.get(key) ?? []), used.db / requests]);
+      }
       const totals = statusTotals.get(key) ?? {};
       for (const [code, n] of Object.entries(r.statusCodes)) totals[code] = (totals[code] ?? 0) + n;
       statusTotals.set(key, totals);
@@ -224,6 +271,69 @@ async function checkPositions(db: Db, learners: { userId: string }[], state: Loa
 }
 
 const positionChecks: string[] = [];
+
+/**
+ * BENCH_BASELINE_CHECKOUT: a database migrated by that checkout (its migrations), seeded as the
+ * bench's own, and that checkout's app over it with the coalesced case's settings (memo off).
+ */
+async function startBaseline(engine: string, inputFile: string) {
+  const root = BASELINE!.replace(/\/$/, '');
+  type Mod<T> = Promise<T>;
+  const [connect, migration, session, app, config] = await Promise.all([
+    import(`${root}/server/db/connect.ts`) as Mod<typeof import('../server/db/connect.ts')>,
+    import(`${root}/server/db/migrate.ts`) as Mod<typeof import('../server/db/migrate.ts')>,
+    import(`${root}/server/db/session.ts`) as Mod<typeof import('../server/db/session.ts')>,
+    import(`${root}/server/app.ts`) as Mod<typeof import('../server/app.ts')>,
+    import(`${root}/server/config.ts`) as Mod<typeof import('../server/config.ts')>,
+  ]);
+  const admin = new pg.Client({ connectionString: h.ADMIN_URL });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${BASELINE_DB} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${BASELINE_DB}`);
+  await admin.end();
+  const parsed = new URL(h.ADMIN_URL);
+  parsed.pathname = `/${BASELINE_DB}`;
+  const url = parsed.toString();
+  // Migrated by the baseline's code and files; seeded by this checkout's seed (same data shape).
+  const baseHandle = await connect.connectDatabase({ databaseUrl: url, poolSize: h.POOL_SIZE });
+  await migration.migrate(baseHandle);
+  const seedHandle = await connectDatabase({ databaseUrl: url, poolSize: 2 });
+  const seeded = await seed(createDb(seedHandle), seedHandle);
+  await seedHandle.simpleQuery('VACUUM ANALYZE');
+  await seedHandle.close();
+  const dir = mkdtempSync(join(tmpdir(), 'uw-progress-baseline-'));
+  const files = { input: join(dir, 'learners.json'), state: join(dir, 'state.json') };
+  const input = JSON.parse(readFileSync(inputFile, 'utf8')) as LoadInput;
+  writeFileSync(
+    files.input,
+    JSON.stringify({
+      ...input,
+      learners: seeded.learners.map((l) => ({ token: l.token })),
+      lessons: seeded.lessons,
+    }),
+  );
+  const cfg = config.resolveJwtSecret(
+    config.parseConfig({
+      JWT_SECRET: h.JWT_SECRET,
+      LOG_LEVEL: h.LOG_LEVEL,
+      NODE_ENV: 'production',
+      PROGRESS_HEARTBEAT_FLUSH_MS: FLUSH_MS,
+      PROGRESS_ACCESS_MEMO_MS: '0',
+    }),
+  );
+  const server = app.buildApp({ config: cfg, db: session.createDb(baseHandle) });
+  const base = await server.listen({ host: '127.0.0.1', port: 0 });
+  h.log(`[${engine}] baseline ${root} on ${BASELINE_DB} at ${base}`);
+  return {
+    base,
+    files,
+    close: async () => {
+      await server.close();
+      await baseHandle.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 async function benchEngine(engine: 'pglite' | 'postgres') {
   let handle: DatabaseHandle;
@@ -270,6 +380,8 @@ async function benchEngine(engine: 'pglite' | 'postgres') {
   };
   writeFileSync(files.input, JSON.stringify(input));
 
+  const baseline = url && BASELINE ? await startBaseline(engine, files.input) : undefined;
+
   const immediate = await h.startApp(db, { PROGRESS_HEARTBEAT_FLUSH_MS: '0' });
   const coalesced = await h.startApp(db, {
     PROGRESS_HEARTBEAT_FLUSH_MS: FLUSH_MS,
@@ -285,10 +397,22 @@ async function benchEngine(engine: 'pglite' | 'postgres') {
   const coalescedStatus = await checkRoute(coalesced.base, probe[1]!.token, seeded.lessons[0]!.id);
   h.log(`[${engine}] a heartbeat answers ${immediateStatus} written, ${coalescedStatus} coalesced`);
 
+  const database = url ? BENCH_DB : undefined;
+  const flushMs = Number(FLUSH_MS);
   const cases: Case[] = [
-    loadCase(engine, ROUTE_IMMEDIATE, immediate.base, files),
-    loadCase(engine, ROUTE_COALESCED, coalesced.base, files),
-    loadCase(engine, ROUTE_NO_MEMO, noMemo.base, files),
+    loadCase(engine, ROUTE_IMMEDIATE, immediate.base, files, { database }),
+    loadCase(engine, ROUTE_COALESCED, coalesced.base, files, { database, flushMs }),
+    loadCase(engine, ROUTE_NO_MEMO, noMemo.base, files, { database, flushMs }),
+    // Its backends are not the bench database's: the harness cannot attribute them (no other-load reading).
+    ...(baseline
+      ? [
+          loadCase(engine, ROUTE_BASELINE, baseline.base, baseline.files, {
+            database: BASELINE_DB,
+            flushMs,
+            attributable: false,
+          }),
+        ]
+      : []),
     // What any route can reach on this machine: no database, no body, same server and load tool.
     h.httpCase(engine, HTTP_CEILING, `${coalesced.base}/healthz`, undefined, 'no database work'),
   ];
@@ -305,6 +429,7 @@ async function benchEngine(engine: 'pglite' | 'postgres') {
     await immediate.app.close();
     await coalesced.app.close();
     await noMemo.app.close();
+    await baseline?.close();
     try {
       const state = JSON.parse(readFileSync(files.state, 'utf8')) as LoadState;
       const check = await checkPositions(db, seeded.learners, state);
@@ -381,6 +506,31 @@ function report() {
         `| ${engine} | ${HTTP_CEILING} (no database) / pgbench upsert | ${h.ratio(engine, HTTP_CEILING, PGBENCH)} | | |`,
       );
   }
+  lines.push(
+    '',
+    'CPU per request (this process — the apps — plus the database backends; median of the rounds, warm-up excluded):',
+  );
+  for (const [key, runs] of cpuPerRequest) {
+    const rounds = runs.slice(1);
+    const db = dbCpuPerRequest.get(key)?.slice(1) ?? [];
+    lines.push(
+      `- ${key}: ${h.fmt(h.median(rounds), 2)} ms (${h.fmt(Math.min(...rounds), 2)}–${h.fmt(Math.max(...rounds), 2)}), ` +
+        `of which the database ${h.fmt(h.median(db), 2)} ms`,
+    );
+  }
+  if (BASELINE)
+    for (const engine of new Set(h.results.map((r) => r.engine))) {
+      const ours = cpuPerRequest.get(`${engine} ${ROUTE_NO_MEMO}`)?.slice(1) ?? [];
+      const theirs = cpuPerRequest.get(`${engine} ${ROUTE_BASELINE}`)?.slice(1) ?? [];
+      const ratios = ours.map((c, i) => (theirs[i] ? c / theirs[i] : null));
+      const dbOurs = dbCpuPerRequest.get(`${engine} ${ROUTE_NO_MEMO}`)?.slice(1) ?? [];
+      const dbTheirs = dbCpuPerRequest.get(`${engine} ${ROUTE_BASELINE}`)?.slice(1) ?? [];
+      const dbRatios = dbOurs.map((c, i) => (dbTheirs[i] ? c / dbTheirs[i] : null));
+      lines.push(
+        `- ${engine}: this checkout / baseline, same rounds: req/s ${h.ratio(engine, ROUTE_NO_MEMO, ROUTE_BASELINE)}, ` +
+          `CPU per request ${h.fmt(h.median(ratios), 2)}×, database CPU per request ${h.fmt(h.median(dbRatios), 2)}×`,
+      );
+    }
   lines.push('', 'Answers by status (all rounds, warm-up included) and lessons completed by the load:');
   for (const [key, totals] of statusTotals)
     lines.push(

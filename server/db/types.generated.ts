@@ -557,6 +557,7 @@ export interface Enrollments {
   updatedAt: Generated<Timestamp>;
   createdBy: string | null;
   updatedBy: string | null;
+  timeSpentSeconds: Generated<number>;
 }
 
 export interface LearningAnalytics {

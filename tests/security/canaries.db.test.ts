@@ -372,6 +372,15 @@ function callFor(name: string, args: string) {
     case 'text, text, text, uuid, uuid, integer, text, timestamp with time zone, timestamp with time zone, jsonb, boolean, text, text': // settle_invoice — system only; rolled back
       return sql`select to_jsonb(r) as row from unnest(${texts}::text[]) as b(t)
                    cross join lateral ${fn}(b.t, 'stripe', b.t, null, null, 1, 'USD', now(), now(), '[]'::jsonb, false, null, 'x') r`;
+    case 'uuid[], integer[], integer[], timestamp with time zone[], timestamp with time zone[], uuid[], timestamp with time zone[], integer[]': {
+      // write_heartbeats(lessons, positions, watched, client times, accessed, chain…): a write as the
+      // caller, under RLS (rolled back); one heartbeat on every id a persona could name
+      const n = ids.length;
+      return sql`select to_jsonb(r) as row from ${fn}(${ids}::uuid[], array_fill(0, array[${n}::int]),
+                   array_fill(0, array[${n}::int]), array_fill(now(), array[${n}::int]),
+                   array_fill(now(), array[${n}::int]), ${ids}::uuid[], array_fill(now(), array[${n}::int]),
+                   array_fill(1, array[${n}::int])) r`;
+    }
     default:
       throw new Error(
         `Teach canaries.db.test.ts to call ${name}(${args}): every executable function is read.`,

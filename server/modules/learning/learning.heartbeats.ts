@@ -88,8 +88,9 @@ export interface HeartbeatBufferOptions {
   /**
    * Heartbeats written per transaction (default 50). A completion or a progress read of a learner
    * whose heartbeats are being written waits for their whole chunk: with every trigger a heartbeat
-   * row costs ~2 ms of database time warm and 3–6 ms on a busy machine, so a chunk of 250 held them
-   * up to a second (bench/README.md), one of 50 a fifth of that, for the same cost per heartbeat.
+   * row cost ~2 ms of database time warm before 0034 (~1 ms since) and 3–6 ms on a busy machine, so
+   * a chunk of 250 held them up to a second (bench/README.md), one of 50 a fifth of that, for the
+   * same cost per heartbeat.
    */
   chunkSize?: number;
   /** Flush early once this many (learner, lesson) pairs wait (default 5000). */

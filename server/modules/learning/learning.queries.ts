@@ -151,51 +151,34 @@ export interface HeartbeatWrite {
 }
 
 /**
- * Writes one learner's queued heartbeats (several lessons) in one statement, as that learner
- * (user_id is auth.uid(); RLS and every lesson_progress trigger apply as for a single report). The
- * rows end as if each report had been applied in order: position and report time of the newest
- * (the trigger ignores it when the row already has a newer report), watched seconds at their
- * maximum, and the active seconds of the chain's reports newer than the row's last report.
+ * Writes one learner's queued heartbeats (several lessons) in one call, as that learner
+ * (`private.write_heartbeats`, 0034: SECURITY INVOKER, so RLS and every lesson_progress trigger apply
+ * as for a single report; a PL/pgSQL function so its plan is cached per connection instead of being
+ * planned for every learner of every flush). The rows end as if each report had been applied in
+ * order: position and report time of the newest (the trigger ignores it when the row already has a
+ * newer report), watched seconds at their maximum, and the active seconds of the chain's reports
+ * newer than the row's last report.
  *
  * Heartbeats are accepted before they are written (and, within the access memo's window, without
  * reading the database), so the write re-checks what acceptance checked: a lesson the learner can
  * no longer see (deleted, or its course unpublished) or a course they may no longer study is
  * skipped, not written — and skipped quietly, so one learner's lost access does not fail the
  * others' writes in the same flush. The insert policy (may study) still applies to what is written.
+ * Answers how many rows were written.
  */
-export function heartbeatUpsert(writes: HeartbeatWrite[]) {
+export function heartbeatUpsert(unordered: HeartbeatWrite[]) {
+  // In lesson order, as the function locks the rows (the same order in every flush).
+  const writes = [...unordered].sort((a, b) =>
+    a.lessonId < b.lessonId ? -1 : a.lessonId > b.lessonId ? 1 : 0,
+  );
   const chain = writes.flatMap((w) => w.chain.map((c) => ({ lessonId: w.lessonId, ...c })));
-  return sql<{ lessonId: string }>`
-    with chain (lesson_id, client_time, active_seconds) as (
-      select * from unnest(${chain.map((c) => c.lessonId)}::uuid[], ${chain.map((c) => c.clientTime)}::timestamptz[],
-                           ${chain.map((c) => c.activeSeconds)}::int[])
-    ), latest (lesson_id, position_seconds, watched_seconds, client_time, accessed_at) as (
-      select * from unnest(${writes.map((w) => w.lessonId)}::uuid[], ${writes.map((w) => w.positionSeconds)}::int[],
-                           ${writes.map((w) => w.watchedSeconds)}::int[], ${writes.map((w) => w.clientTime)}::timestamptz[],
-                           ${writes.map((w) => w.acceptedAt)}::timestamptz[])
-    )
-    insert into public.lesson_progress as lp
-           (lesson_id, status, video_position_seconds, video_watched_seconds, time_spent_seconds,
-            last_accessed_at, client_reported_at)
-    select l.lesson_id, 'in_progress', l.position_seconds, l.watched_seconds,
-           (select coalesce(sum(c.active_seconds), 0)::int from chain c where c.lesson_id = l.lesson_id),
-           l.accessed_at, l.client_time
-      from latest l
-      join public.course_lessons cl on cl.id = l.lesson_id and cl.deleted_at is null
-      join public.course_sections cs on cs.id = cl.section_id and cs.deleted_at is null
-     where private.can_study_course(cl.course_id)
-     order by l.lesson_id
-    on conflict (user_id, lesson_id) do update set
-       status = excluded.status,
-       video_position_seconds = excluded.video_position_seconds,
-       video_watched_seconds = excluded.video_watched_seconds,
-       time_spent_seconds = lp.time_spent_seconds + (
-         select coalesce(sum(c.active_seconds), 0)::int from chain c
-          where c.lesson_id = excluded.lesson_id
-            and c.client_time > coalesce(lp.client_reported_at, '-infinity'::timestamptz)),
-       last_accessed_at = excluded.last_accessed_at,
-       client_reported_at = excluded.client_reported_at
-    returning lesson_id`;
+  return sql<{ written: number }>`
+    select private.write_heartbeats(
+      ${writes.map((w) => w.lessonId)}::uuid[], ${writes.map((w) => w.positionSeconds)}::int[],
+      ${writes.map((w) => w.watchedSeconds)}::int[], ${writes.map((w) => w.clientTime)}::timestamptz[],
+      ${writes.map((w) => w.acceptedAt)}::timestamptz[], ${chain.map((c) => c.lessonId)}::uuid[],
+      ${chain.map((c) => c.clientTime)}::timestamptz[], ${chain.map((c) => c.activeSeconds)}::int[]
+    ) as written`;
 }
 
 /** The caller's enrolment in a course with its progress counters, or undefined. */
