@@ -322,11 +322,10 @@ describe('learning journey: the course player and My learning', () => {
       });
       if (!response.ok) throw new Error(`saving notes answered ${response.status}`);
     }, seeded.articleId);
-    await page.locator('#lesson-title').focus();
-    await page.keyboard.press('n');
+    const steps = page.getByRole('navigation', { name: 'Lessons' });
+    await steps.getByRole('link', { name: /^Next\s*: Summary/ }).click();
     await page.waitForURL(lessonUrl(seeded.summaryId));
-    await page.locator('#lesson-title').focus();
-    await page.keyboard.press('p');
+    await steps.getByRole('link', { name: /^Previous\s*: Reading notes/ }).click();
     await page.waitForURL(lessonUrl(seeded.articleId));
     await expect
       .poll(() => page.getByLabel(/Notes on this lesson/).inputValue())
