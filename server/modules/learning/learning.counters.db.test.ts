@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../../../tests/helpers/seeded-random.ts';
 import { createTestDatabase, type TestDatabase } from '../../../tests/helpers/test-db.ts';
 import { progressReportSchema, type ProgressReportInput } from '../../../contracts/learning.ts';
 import type { SessionUser } from '../../db/session.ts';
@@ -30,17 +31,6 @@ const report = (input: ProgressReportInput) => progressReportSchema.parse(input)
 const base = Date.now() - 600_000;
 const at = (s: number) => new Date(base + s * 1000).toISOString();
 const manualBuffer = () => createHeartbeatBuffer({ db: t.db, windowMs: 600_000, log });
-
-/** mulberry32: a small seeded generator, so a failing run can be replayed from its seed. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 async function learnerIn(course: BuiltCourse, name: string) {
   const learner = await makeUser(t.db, 'student', name);
@@ -106,7 +96,7 @@ describe('incremental enrolment counters (0034)', () => {
   it('after many heartbeats, queued and written at once, reordered, with completions between, equal a recount', async () => {
     for (let run = 0; run < 3; run++) {
       const seed = 3000 + run;
-      const rnd = random(seed);
+      const rnd = seededRandom(seed);
       const int = (n: number) => Math.floor(rnd() * n);
       const course = await buildCourse(t.db, owner);
       const learner = await learnerIn(course, `counters${run}`);

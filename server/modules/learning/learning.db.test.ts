@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../../../tests/helpers/seeded-random.ts';
 import { createTestDatabase, type TestDatabase } from '../../../tests/helpers/test-db.ts';
 import type { SessionUser } from '../../db/session.ts';
 import { requestDbFor } from '../../platform/auth.ts';
@@ -112,17 +113,6 @@ function expectCountersConsistent(c: Awaited<ReturnType<typeof countersOf>>) {
 
 // ---------------------------------------------------------------- property test
 
-/** mulberry32: a small seeded generator, so a failing run can be replayed from its seed. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 interface PlannedReport {
   lessonId: string;
   clientTime: number;
@@ -183,7 +173,7 @@ describe('progress reports (property)', () => {
   it('duplicated and reordered reports, one at a time: exact position, time and completion, never backwards', async () => {
     for (let run = 0; run < 8; run++) {
       const seed = 1000 + run;
-      const rnd = random(seed);
+      const rnd = seededRandom(seed);
       const learner = await makeUser(t.db, 'student', `prop${run}`);
       const course = await buildCourse(t.db, owner);
       await enrol(learner, course);
@@ -225,7 +215,7 @@ describe('progress reports (property)', () => {
   it('concurrent reports never lower completion, never count a report twice, and keep counters exact', async () => {
     for (let run = 0; run < 5; run++) {
       const seed = 2000 + run;
-      const rnd = random(seed);
+      const rnd = seededRandom(seed);
       const learner = await makeUser(t.db, 'student', `conc${run}`);
       const course = await buildCourse(t.db, owner);
       await enrol(learner, course);

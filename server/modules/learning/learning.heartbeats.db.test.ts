@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { seededRandom } from '../../../tests/helpers/seeded-random.ts';
 import { createTestDatabase, type TestDatabase } from '../../../tests/helpers/test-db.ts';
 import { progressReportSchema, type ProgressReportInput } from '../../../contracts/learning.ts';
 import type { SessionUser } from '../../db/session.ts';
@@ -545,22 +546,11 @@ describe('heartbeat access memo', () => {
 
 // ---------------------------------------------------------------- property: queued vs written at once
 
-/** mulberry32, as in learning.db.test.ts: a failing run replays from its seed. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 describe('heartbeat coalescing (property)', () => {
   it('interleaved queued heartbeats, flushes and immediate completions end exactly as every report written at once', async () => {
     for (let run = 0; run < 4; run++) {
       const seed = 3000 + run;
-      const rnd = random(seed);
+      const rnd = seededRandom(seed);
       const int = (n: number) => Math.floor(rnd() * n);
       const course = await buildCourse(t.db, owner);
       const queued = await learnerIn(course, `hb-prop-q${run}`);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../../../tests/helpers/seeded-random.ts';
 import { createTestDatabase, type TestDatabase } from '../../../tests/helpers/test-db.ts';
 import { quoteLiteral, type SessionUser } from '../../db/session.ts';
 import { buildCourse, makeUser, type BuiltCourse } from '../courses/courses.fixtures.ts';
@@ -79,16 +80,9 @@ function deliverySql(state: ModelSession, eventId: string | null): string {
     ${state.status === 'expired'}, ${q(refunds)}, ${state.disputeLost}); COMMIT;`;
 }
 
-/** mulberry32: small, fast, reproducible. */
+/** Seeded draws (tests/helpers/seeded-random.ts), so a failing run replays from its seed. */
 function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   return {
     next,
     int: (n: number) => Math.floor(next() * n),

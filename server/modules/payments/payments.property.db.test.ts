@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../../../tests/helpers/test-app.ts';
+import { seededRandom } from '../../../tests/helpers/seeded-random.ts';
 import { createTestDatabase, type TestDatabase } from '../../../tests/helpers/test-db.ts';
 import {
   STAND_IN_SECRET_KEY,
@@ -37,16 +38,9 @@ let app: App;
 let course: BuiltCourse;
 let learners: SessionUser[];
 
-/** mulberry32: small, fast, reproducible. */
+/** Seeded draws (tests/helpers/seeded-random.ts), so a failing run replays from its seed. */
 function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   return {
     next,
     int: (n: number) => Math.floor(next() * n),
